@@ -1,0 +1,142 @@
+/* Blocking libpq helpers: connection, parameterised statements, and
+ * transactions stamped with the duban clock, actor and action. */
+#include "duban/db.h"
+#include "duban/clock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char actor_name[128] = "unknown";
+static char time_zone[128] = "Asia/Shanghai";
+static char last_sqlstate[6];
+
+void db_set_actor(const char *actor)
+{
+	snprintf(actor_name, sizeof(actor_name), "%s", actor);
+}
+
+void db_set_timezone(const char *tz)
+{
+	snprintf(time_zone, sizeof(time_zone), "%s", tz);
+}
+
+const char *db_actor(void)
+{
+	return actor_name;
+}
+
+const char *db_last_sqlstate(void)
+{
+	return last_sqlstate;
+}
+
+static void copy_error(const char *msg, char *err, size_t errlen)
+{
+	size_t n;
+
+	snprintf(err, errlen, "%s", msg != NULL ? msg : "unknown database error");
+	n = strlen(err);
+	while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+		err[--n] = '\0';
+	for (char *p = err; *p != '\0'; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
+PGconn *db_connect(const char *dsn, char *err, size_t errlen)
+{
+	PGconn *c = PQconnectdb(dsn != NULL ? dsn : "");
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		copy_error(PQerrorMessage(c), err, errlen);
+		PQfinish(c);
+		return NULL;
+	}
+	if (PQsetClientEncoding(c, "UTF8") != 0) {
+		copy_error(PQerrorMessage(c), err, errlen);
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+PGresult *db_query(PGconn *c, const char *sql, int nparams, const char *const *params,
+		   char *err, size_t errlen)
+{
+	PGresult *r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	const char *state;
+
+	last_sqlstate[0] = '\0';
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		return r;
+	state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (state != NULL)
+		snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", state);
+	if (r != NULL && PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) != NULL)
+		copy_error(PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY), err, errlen);
+	else
+		copy_error(PQerrorMessage(c), err, errlen);
+	PQclear(r);
+	return NULL;
+}
+
+int db_exec(PGconn *c, const char *sql, int nparams, const char *const *params,
+	    char *err, size_t errlen)
+{
+	PGresult *r = db_query(c, sql, nparams, params, err, errlen);
+
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+int db_set_clock(PGconn *c, char *err, size_t errlen)
+{
+	char now[64];
+	const char *params[2] = { now, time_zone };
+
+	clock_format(clock_now(), now, sizeof(now));
+	return db_exec(c, "SELECT set_config('duban.now', $1, true), set_config('duban.tz', $2, true)",
+		       2, params, err, errlen);
+}
+
+int db_begin(PGconn *c, const char *action, const char *reason, char *err, size_t errlen)
+{
+	const char *params[3] = { actor_name, action != NULL ? action : "",
+				  reason != NULL ? reason : "" };
+
+	if (db_exec(c, "BEGIN", 0, NULL, err, errlen) != 0)
+		return -1;
+	if (db_set_clock(c, err, errlen) != 0 ||
+	    db_exec(c, "SELECT set_config('duban.actor', $1, true), "
+		       "set_config('duban.action', $2, true), set_config('duban.reason', $3, true)",
+		    3, params, err, errlen) != 0) {
+		db_rollback(c);
+		return -1;
+	}
+	return 0;
+}
+
+int db_commit(PGconn *c, char *err, size_t errlen)
+{
+	if (db_exec(c, "NOTIFY duban_wake", 0, NULL, err, errlen) != 0 ||
+	    db_exec(c, "COMMIT", 0, NULL, err, errlen) != 0) {
+		db_rollback(c);
+		return -1;
+	}
+	return 0;
+}
+
+void db_rollback(PGconn *c)
+{
+	PGresult *r = PQexec(c, "ROLLBACK");
+
+	PQclear(r);
+}

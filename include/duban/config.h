@@ -1,0 +1,41 @@
+/* duband.conf (SPEC §2): one table of keys with defaults, range checks and
+ * FILE:LINE errors; shared by duband and dubanctl. */
+#ifndef DUBAN_CONFIG_H
+#define DUBAN_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+
+struct duban_config {
+	char *path;              /* file read, or NULL when defaults only */
+	char *dsn;               /* database.dsn; NULL = libpq defaults */
+	int poll_interval;       /* daemon.poll_interval, seconds */
+	char *timezone;          /* daemon.timezone */
+	int window_start;        /* delivery.window start, minutes after midnight */
+	int window_end;          /* delivery.window end, minutes after midnight */
+	bool workdays_only;      /* delivery.workdays_only */
+	int concurrency;         /* delivery.concurrency */
+	int timeout;             /* delivery.timeout, seconds */
+	int max_attempts;        /* delivery.max_attempts */
+	char *http_listen;       /* http.listen; "" = off */
+	int log_level;           /* syslog priority: LOG_DEBUG .. LOG_ERR */
+	int log_facility;        /* syslog facility */
+};
+
+/* Fills cfg with the SPEC §2 defaults. */
+int config_defaults(struct duban_config *cfg);
+
+/* Resolves the file to read: cli_path, else $DUBAN_CONFIG, else the default
+ * /etc/duban/duband.conf. *explicit is set when the file must exist. */
+const char *config_path(const char *cli_path, bool *explicit_path);
+
+/* Loads defaults then the file at path. A missing default file means all
+ * defaults. Returns 0, or -1 with "FILE:LINE: message" in err. */
+int config_load(struct duban_config *cfg, const char *path, bool must_exist,
+		char *err, size_t errlen);
+
+void config_free(struct duban_config *cfg);
+
+/* Every documented key, "section.key", NULL-terminated (for docs and tests). */
+extern const char *const config_keys[];
+
+#endif

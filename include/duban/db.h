@@ -1,0 +1,43 @@
+/* Blocking libpq helpers for dubanctl and start-up work (never used inside
+ * the daemon's event loop): connect, run statements, and open transactions
+ * that carry the duban clock, time zone, actor and action to the database. */
+#ifndef DUBAN_DB_H
+#define DUBAN_DB_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Who and where writes are made: set once by the program. */
+void db_set_actor(const char *actor);
+void db_set_timezone(const char *tz);
+const char *db_actor(void);
+
+/* Connects (dsn may be NULL: libpq defaults and PG* variables). Returns NULL
+ * with the reason in err when the database is unreachable. */
+PGconn *db_connect(const char *dsn, char *err, size_t errlen);
+
+/* Runs sql with text parameters; returns the result (caller PQclear()s) or
+ * NULL with the server's message in err. */
+PGresult *db_query(PGconn *c, const char *sql, int nparams, const char *const *params,
+		   char *err, size_t errlen);
+
+/* Runs a statement whose result is not needed; 0 or -1 with err. */
+int db_exec(PGconn *c, const char *sql, int nparams, const char *const *params,
+	    char *err, size_t errlen);
+
+/* BEGIN and set duban.now (the clock), duban.tz, duban.actor, and the
+ * history action and reason (either may be NULL). 0 or -1 with err. */
+int db_begin(PGconn *c, const char *action, const char *reason, char *err, size_t errlen);
+
+/* Sets the clock setting for the current transaction again (long transactions). */
+int db_set_clock(PGconn *c, char *err, size_t errlen);
+
+/* NOTIFY duban_wake (so a running daemon acts at once) and COMMIT. */
+int db_commit(PGconn *c, char *err, size_t errlen);
+
+void db_rollback(PGconn *c);
+
+/* The SQLSTATE of a failed statement's last error, "" when none. */
+const char *db_last_sqlstate(void);
+
+#endif

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian bookworm packages duban builds, tests and demos with
+# (skips apt when everything is already there). Needs root, or sudo.
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config libevent-dev libpq-dev libcurl4-openssl-dev
+          libjansson-dev libinih-dev libssl-dev libsystemd-dev libcmocka-dev
+          postgresql postgresql-contrib python3 curl ca-certificates tzdata)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
