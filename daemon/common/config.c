@@ -210,8 +210,10 @@ static const char *config_apply(struct duban_config *c, const char *key, const c
 	return "unknown key";
 }
 
+/* Debian's inih passes no line number to handlers: the message is kept here
+ * and ini_parse_file()'s return value (the first bad line) is added after. */
 static int config_handler(void *user, const char *section, const char *name,
-			  const char *value, int lineno)
+			  const char *value)
 {
 	struct load_state *st = user;
 	char key[256];
@@ -224,9 +226,9 @@ static int config_handler(void *user, const char *section, const char *name,
 	if (msg == NULL)
 		return 1;
 	if (strcmp(msg, "unknown key") == 0)
-		snprintf(st->err, st->errlen, "%s:%d: unknown key '%s'", st->file, lineno, key);
+		snprintf(st->err, st->errlen, "unknown key '%s'", key);
 	else
-		snprintf(st->err, st->errlen, "%s:%d: %s (got '%s')", st->file, lineno, msg, value);
+		snprintf(st->err, st->errlen, "%s (got '%s')", msg, value);
 	return 0;
 }
 
@@ -253,9 +255,11 @@ int config_load(struct duban_config *cfg, const char *path, bool must_exist,
 	rc = ini_parse_file(f, config_handler, &st);
 	fclose(f);
 	if (rc != 0) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)",
-				 path, rc);
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", err[0] != '\0' ? err
+			 : "syntax error (expected [section] or key = value)");
+		snprintf(err, errlen, "%s:%d: %s", path, rc, msg);
 		config_free(cfg);
 		return -1;
 	}

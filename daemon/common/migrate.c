@@ -66,8 +66,8 @@ static int run_one(PGconn *c, const struct migration *m, char *err, size_t errle
 	char inner[1024];
 	PGresult *r = PQexec(c, m->sql);
 
-	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK &&
-			 PQresultStatus(r) != PGRES_TUPLES_OK) {
+	if (r == NULL || (PQresultStatus(r) != PGRES_COMMAND_OK &&
+			  PQresultStatus(r) != PGRES_TUPLES_OK)) {
 		snprintf(inner, sizeof(inner), "%s",
 			 r != NULL && PQresultErrorMessage(r)[0] != '\0' ? PQresultErrorMessage(r)
 			 : PQerrorMessage(c));
