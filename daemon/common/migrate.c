@@ -9,9 +9,13 @@
 
 #define MIGRATE_LOCK_KEY "7242031"  /* any constant shared by all duban programs */
 
+/* One statement, usable asynchronously: the table is only read (dynamically,
+ * so a fresh database does not fail at parse time) when it exists. */
 const char migrate_version_sql[] =
 	"SELECT CASE WHEN to_regclass('duban.schema_migrations') IS NULL THEN 0 "
-	"ELSE (SELECT coalesce(max(version), 0) FROM duban.schema_migrations) END";
+	"ELSE coalesce((xpath('/row/v/text()', query_to_xml("
+	"'SELECT max(version) AS v FROM duban.schema_migrations', false, true, '')))[1]"
+	"::text::int, 0) END";
 
 int migrate_latest(void)
 {

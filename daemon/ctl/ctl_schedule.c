@@ -1,0 +1,142 @@
+/* dubanctl schedule add NAME --days LIST [--months LIST] --units CODES [--remind LIST]:
+ * a custom reporting schedule (e.g. a campaign's 4th/14th/24th) and its units. */
+#include "ctl_util.h"
+#include "duban/db.h"
+#include "duban/parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char schedule_usage[] =
+	"schedule add NAME --days LIST [--months LIST] --units CODES [--remind LIST]";
+
+struct schedule_arrays {
+	char days[256];
+	char months[128];
+	char remind[256];
+};
+
+static int check_name(const char *name)
+{
+	if (*name != '\0' && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") == strlen(name))
+		return 0;
+	return ctl_fail(EX_DATAERR, "schedule name '%s': use only lower-case letters, digits, _ "
+			"and -", name);
+}
+
+static int parse_arrays(struct ctl *c, struct schedule_arrays *a)
+{
+	int rc;
+
+	if ((rc = ctl_int_array(c->days, 1, 31, "--days", a->days, sizeof(a->days))) != 0)
+		return rc;
+	if (c->months != NULL &&
+	    (rc = ctl_int_array(c->months, 1, 12, "--months", a->months, sizeof(a->months))) != 0)
+		return rc;
+	/* none given: the rules use quarterly-self-inspection's reminders */
+	snprintf(a->remind, sizeof(a->remind), "{}");
+	if (c->remind != NULL)
+		return ctl_int_array(c->remind, 0, 366, "--remind", a->remind, sizeof(a->remind));
+	return 0;
+}
+
+/* Inserts the schedule; *out gets it as JSON {name, kind, days, months, remind}. */
+static int insert_schedule(struct ctl *c, const struct schedule_arrays *a, json_t **out)
+{
+	const char *params[4] = { c->argv[0], a->days, c->months != NULL ? a->months : NULL,
+				  a->remind };
+	char err[1024];
+	PGresult *r;
+	int rc = ctl_try(c, &r,
+			 "INSERT INTO duban.schedules (name, label, kind, days, months, remind)"
+			 " VALUES ($1, $1, 'custom', (SELECT array_agg(DISTINCT d ORDER BY d)"
+			 "  FROM unnest($2::int[]) d), (SELECT array_agg(DISTINCT m ORDER BY m)"
+			 "  FROM unnest($3::int[]) m), coalesce((SELECT array_agg(DISTINCT r"
+			 "  ORDER BY r DESC) FROM unnest($4::int[]) r), '{}'))"
+			 " RETURNING json_build_object('name', name,"
+			 " 'kind', kind, 'days', days, 'months', months, 'remind', remind)",
+			 4, params, err, sizeof(err));
+
+	if (rc != 0 && strcmp(db_last_sqlstate(), "23505") == 0)
+		return ctl_fail(EX_DATAERR, "schedule %s already exists", c->argv[0]);
+	if (rc != 0)
+		return ctl_fail(rc, "%s", err);
+	*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	PQclear(r);
+	if (*out != NULL)
+		return 0;
+	ctl_rollback(c);
+	return ctl_fail(EX_SOFTWARE, "out of memory");
+}
+
+/* Adds every unit of --units to the schedule; *n gets how many. */
+static int insert_units(struct ctl *c, int *n)
+{
+	char err[128], id[24], **items;
+	const char *params[2] = { c->argv[0], id };
+	size_t count;
+	PGresult *r;
+	int rc = 0;
+
+	if (parse_list(c->units, &items, &count, err, sizeof(err)) != 0)
+		return ctl_fail(EX_SOFTWARE, "%s", err);
+	if (count == 0)
+		rc = ctl_fail(EX_DATAERR, "--units lists no unit");
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		rc = ctl_unit_id(c, items[i], id);
+		if (rc == 0)
+			rc = ctl_run(c, &r, "INSERT INTO duban.schedule_units (schedule, unit_id)"
+				     " VALUES ($1, $2::int) ON CONFLICT DO NOTHING", 2, params);
+		if (rc == 0)
+			PQclear(r);
+	}
+	parse_list_free(items);
+	if (rc != 0)
+		ctl_rollback(c);
+	*n = (int)count;
+	return rc;
+}
+
+static int print_schedule(struct ctl *c, json_t *sched, int n)
+{
+	char *days, *months, *remind;
+
+	if (json_object_set_new(sched, "units", json_integer(n)) != 0) {
+		json_decref(sched);
+		return ctl_fail(EX_SOFTWARE, "out of memory");
+	}
+	if (c->json)
+		return ctl_print_json(sched);
+	days = ctl_json_text(json_object_get(sched, "days"), ",");
+	months = ctl_json_text(json_object_get(sched, "months"), ",");
+	remind = ctl_json_text(json_object_get(sched, "remind"), ",");
+	if (days != NULL && months != NULL && remind != NULL)
+		printf("schedule %s added: days %s, months %s, reminders %s%s, %d unit%s\n",
+		       c->argv[0], days, *months ? months : "all", *remind ? remind : "as ",
+		       *remind ? " days before" : "quarterly-self-inspection", n, n == 1 ? "" : "s");
+	free(days);
+	free(months);
+	free(remind);
+	json_decref(sched);
+	return 0;
+}
+
+int cmd_schedule_add(struct ctl *c)
+{
+	struct schedule_arrays a;
+	json_t *sched = NULL;
+	int rc, n = 0;
+
+	if ((rc = ctl_need_args(c, 1, schedule_usage)) != 0 ||
+	    (rc = ctl_need_opt(c->days, "schedule add", "days")) != 0 ||
+	    (rc = ctl_need_opt(c->units, "schedule add", "units")) != 0 ||
+	    (rc = check_name(c->argv[0])) != 0 || (rc = parse_arrays(c, &a)) != 0 ||
+	    (rc = ctl_begin(c, "schedule-add", NULL)) != 0 ||
+	    (rc = insert_schedule(c, &a, &sched)) != 0)
+		return rc;
+	if ((rc = insert_units(c, &n)) != 0 || (rc = ctl_commit(c)) != 0) {
+		json_decref(sched);
+		return rc;
+	}
+	return print_schedule(c, sched, n);
+}
