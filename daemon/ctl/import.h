@@ -1,0 +1,180 @@
+/* import: the machinery shared by dubanctl's CSV imports (SPEC §6) — the file and its
+ * header row, trimmed cells, the list of errors printed as FILE:LINE: column: message,
+ * the COPY stream into a staging table, and the unit code/name map. Private to daemon/ctl. */
+#ifndef DUBAN_CTL_IMPORT_H
+#define DUBAN_CTL_IMPORT_H
+#include "ctl.h"
+#include "duban/csv.h"
+
+#include <stddef.h>
+
+#define IMP_MAX_COLS 24
+#define IMP_ERROR_CAP 1000      /* errors printed; the rest are counted */
+#define IMP_SQL_ERROR_LIMIT "1000"
+#define IMP_COL_NONE (-1)       /* an error tied to no column: "FILE:LINE: message" */
+#define IMP_COL_HEADER (-2)     /* an error about the header row: "FILE:LINE: header: ..." */
+
+/* A column an importer knows. aliases: the header words that name it, compared after
+ * normalisation (ASCII case, blanks, '_', '-', '*' and parenthesised notes ignored);
+ * may be NULL when the importer classifies headers itself. */
+struct imp_column {
+	const char *name;   /* English name, e.g. "deadline" */
+	const char *zh;     /* Chinese name, for messages, e.g. "整改时限" */
+	int required;
+	const char *const *aliases;
+};
+
+/* Maps a header cell to a column index, or -1 for an unknown (ignored) column. */
+typedef int (*imp_classify_fn)(const char *cell);
+
+struct imp_error {
+	long line;
+	unsigned seq;   /* keeps the order of errors found on one line */
+	char *text;     /* the complete "FILE:LINE: column: message" */
+};
+
+struct imp {
+	const char *path;                /* as given on the command line, for messages */
+	FILE *f;
+	struct csv_reader *csv;
+	struct csv_record rec;           /* the current data row */
+	const struct imp_column *cols;
+	int ncols;
+	int field[IMP_MAX_COLS];         /* field index of each column in the file, -1: absent */
+	char *header[IMP_MAX_COLS];      /* each present column's header as written */
+	long header_line;
+	long rows;                       /* data rows read so far */
+	int csv_failed;                  /* the file could not be read to its end */
+
+	struct imp_error *errs;          /* at most IMP_ERROR_CAP per phase */
+	size_t nerrs, errcap, phase_errs;
+	long total_errors;
+	unsigned seq;
+
+	PGconn *conn;                    /* COPY in progress on it, or NULL */
+	char *buf;                       /* COPY data not yet sent */
+	size_t len, cap;
+	int row_fields, copy_failed;
+	char copy_err[256];
+};
+
+/* --- the file (import_file.c) --- */
+
+/* Opens the one positional argument as a CSV file in encoding (NULL: UTF-8) and reads
+ * its header row, mapping it onto cols (classify NULL: by the columns' aliases).
+ * Returns 0, or a sysexits code after printing why (usage, unreadable file, header
+ * errors: EX_DATAERR). imp_close() is needed in every case. */
+int imp_open(struct imp *im, struct ctl *c, const char *usage, const char *encoding,
+	     const struct imp_column *cols, int ncols, imp_classify_fn classify);
+
+/* Reads the next non-blank data row into im->rec. Returns 1, 0 at the end of the file,
+ * or -1 when the file is malformed (the error is recorded). */
+int imp_next(struct imp *im);
+
+/* The current row's cell of column col, trimmed in place; "" when the row is short;
+ * NULL when the file has no such column. */
+char *imp_cell(struct imp *im, int col);
+
+/* Whether the file has column col. */
+int imp_has(const struct imp *im, int col);
+
+/* The name that messages give column col: its header as written, else its English name. */
+const char *imp_col_label(const struct imp *im, int col);
+
+/* Trims ASCII blanks, U+3000 and U+00A0 around s in place; returns the new start. */
+char *imp_trim(char *s);
+
+void imp_close(struct imp *im);
+
+/* --- errors and summary (import_report.c) --- */
+
+/* Records "FILE:LINE: <column label>: message" (see IMP_COL_NONE, IMP_COL_HEADER).
+ * Never fails: on a full list or no memory the error is only counted. */
+void imp_error(struct imp *im, long line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* s cut to about 48 bytes (on a character boundary) for a message, in buf. */
+const char *imp_quote(char *buf, size_t len, const char *s);
+
+/* Starts a new phase of checks: each phase keeps at most IMP_ERROR_CAP messages. */
+void imp_error_phase(struct imp *im);
+
+/* Adds the errors a query finds. The query returns rows (line int, message text,
+ * total bigint — the number of rows before its LIMIT, e.g. count(*) OVER ()).
+ * Returns 0, or -1 with the server's message in err. */
+int imp_sql_errors(struct imp *im, PGconn *conn, const char *sql, int nparams,
+		   const char *const *params, int col, char *err, size_t errlen);
+
+/* Prints the recorded errors in line order (at most IMP_ERROR_CAP, then "... and N more")
+ * and a last line saying that nothing was imported. Returns EX_DATAERR. */
+int imp_report_errors(struct imp *im);
+
+/* Prints "imported FILE: N rows, A added, U updated, S unchanged" (or the JSON object
+ * {file, rows, added, updated, unchanged} with --json). Returns 0 or a sysexits code. */
+int imp_summary(struct ctl *c, const struct imp *im, long added, long updated);
+
+/* --- COPY into a staging table (import_copy.c) --- */
+
+/* Sends sql (a COPY ... FROM STDIN) on conn. Returns 0, or -1 with err. */
+int imp_copy_begin(struct imp *im, PGconn *conn, const char *sql, char *err, size_t errlen);
+
+/* Append one field of the current row in COPY text format. They cannot fail by
+ * themselves: a failure (out of memory, lost connection) is remembered and reported by
+ * imp_copy_row_end(). */
+void imp_put_text(struct imp *im, const char *s);    /* escaped; NULL → \N */
+void imp_put_raw(struct imp *im, const char *s);     /* no escaping needed (numbers, dates) */
+void imp_put_null(struct imp *im);
+void imp_put_long(struct imp *im, long v);
+void imp_put_bool(struct imp *im, int v);
+
+/* Ends the row; sends the buffer when it is full. Returns 0, or -1 (see im->copy_err). */
+int imp_copy_row_end(struct imp *im);
+
+/* Ends the COPY (abort: cancel it) and collects its result. Returns 0, or -1 with err. */
+int imp_copy_end(struct imp *im, int abort, char *err, size_t errlen);
+
+/* --- units by code or exact name (import_unitmap.c) --- */
+
+struct imp_units;
+
+/* Loads every unit's code and name. Returns NULL with err on failure. */
+struct imp_units *imp_units_load(PGconn *conn, char *err, size_t errlen);
+
+/* The id of the unit whose code is key, else whose name is key; 0 if none. */
+long imp_units_find(const struct imp_units *m, const char *key);
+
+void imp_units_free(struct imp_units *m);
+
+/* --- running statements inside the import transaction (import_report.c) --- */
+
+/* Runs sql and returns its command tuple count (>= 0), or -1 with err. */
+long imp_exec_count(PGconn *conn, const char *sql, int nparams, const char *const *params,
+		    char *err, size_t errlen);
+
+/* Ends a failed import: rolls back and prints "dubanctl: what: err"; returns the
+ * sysexits code that fits the failed statement. */
+int imp_db_fail(PGconn *conn, const char *what, const char *err);
+
+/* --- the problem ledger (import_problem_rows.c, import_problem_sql.c) --- */
+
+/* Validates the current row of a problem ledger (columns indexed by enum parse_col) and
+ * appends it to the COPY into pg_temp.imp_problems, bad cells as NULL. 0, or -1 when the
+ * COPY stream failed. */
+int imp_problem_row(struct imp *im, const struct imp_units *units);
+
+/* The staging table and its COPY statement. */
+extern const char imp_problem_stage_sql[];
+extern const char imp_problem_copy_sql[];
+
+/* Set-based checks of the staged rows: refs twice in the file; then one join with the
+ * ledger finds the rows that need work (pg_temp.imp_work: new refs, changed rows, status
+ * conflicts, which are reported). Errors go to im; returns 0, or -1 with err when a
+ * query fails. */
+int imp_problem_check(struct imp *im, PGconn *conn, char *err, size_t errlen);
+
+/* Writes the rows that need work: progress notes for changed progress, an UPDATE of the
+ * columns the file has, an INSERT of new refs in file order. 0, or -1 with err. */
+int imp_problem_apply(struct imp *im, PGconn *conn, long *added, long *updated, char *err,
+		      size_t errlen);
+
+#endif

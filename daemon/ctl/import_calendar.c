@@ -1,0 +1,165 @@
+/* dubanctl calendar import FILE: adds holidays and adjusted working days (调休) from CSV
+ * (date, workday, name) all or nothing, upserting on the date. */
+#include "import.h"
+#include "duban/db.h"
+#include "duban/parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { CAL_DATE, CAL_WORKDAY, CAL_NAME, CAL_NCOLS };
+
+static const char usage[] = "calendar import FILE [--encoding utf-8|gbk]";
+
+static const char *const date_words[] = {"date", "day", "日期", NULL};
+static const char *const workday_words[] = {"workday", "working", "工作日", "是否工作日",
+					    "上班", "是否上班", "类型", NULL};
+static const char *const name_words[] = {"name", "名称", "节日", "节假日", "说明", "备注",
+					 NULL};
+
+static const struct imp_column calendar_cols[CAL_NCOLS] = {
+	[CAL_DATE] = {"date", "日期", 1, date_words},
+	[CAL_WORKDAY] = {"workday", "是否工作日", 1, workday_words},
+	[CAL_NAME] = {"name", "名称", 0, name_words},
+};
+
+/* Words for a working day (1) or a day off (0), besides parse_bool()'s. */
+static const struct {
+	const char *word;
+	int workday;
+} day_words[] = {
+	{"上班", 1}, {"班", 1}, {"工作日", 1}, {"补班", 1}, {"work", 1}, {"workday", 1},
+	{"休息", 0}, {"休", 0}, {"假", 0},   {"放假", 0}, {"节假日", 0}, {"off", 0},
+	{"holiday", 0},
+};
+
+static const char stage_sql[] =
+	"CREATE TEMP TABLE imp_days (line int NOT NULL, day date, workday boolean, name text)"
+	" ON COMMIT DROP";
+
+static const char dup_sql[] =
+	"SELECT line, format('%s appears twice: already on line %s', day, first),"
+	" count(*) OVER () FROM (SELECT line, day, min(line) OVER (PARTITION BY day) AS first"
+	" FROM pg_temp.imp_days WHERE day IS NOT NULL) d WHERE line > first"
+	" ORDER BY line LIMIT " IMP_SQL_ERROR_LIMIT;
+
+/* The upsert and its counts; %s: the name column's part of SET, old and new values. */
+static const char apply_fmt[] =
+	"WITH w AS (INSERT INTO duban.calendar AS c (day, workday, name)"
+	" SELECT day, workday, coalesce(name, '') FROM pg_temp.imp_days ORDER BY line"
+	" ON CONFLICT (day) DO UPDATE SET workday = EXCLUDED.workday%s"
+	" WHERE (c.workday%s) IS DISTINCT FROM (EXCLUDED.workday%s) RETURNING xmax = 0 AS added)"
+	" SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) FROM w";
+
+static void row_date(struct imp *im)
+{
+	char msg[256], day[11];
+	int y, m, d;
+
+	if (parse_date(imp_cell(im, CAL_DATE), &y, &m, &d, msg, sizeof(msg)) != 0 ||
+	    parse_format_date(day, sizeof(day), y, m, d) != 0) {
+		imp_error(im, im->rec.line, CAL_DATE, "%s", msg);
+		imp_put_null(im);
+		return;
+	}
+	imp_put_raw(im, day);
+}
+
+static void row_workday(struct imp *im)
+{
+	static const char allowed[] = "1/0, true/false, yes/no, 是/否, 上班/休息";
+	char *v = imp_cell(im, CAL_WORKDAY), show[64];
+	int yes;
+
+	for (size_t i = 0; i < sizeof(day_words) / sizeof(day_words[0]); i++) {
+		if (strcasecmp(v, day_words[i].word) == 0) {
+			imp_put_bool(im, day_words[i].workday);
+			return;
+		}
+	}
+	if (*v != '\0' && parse_bool(v, 0, &yes, NULL, 0) == 0) {
+		imp_put_bool(im, yes);
+		return;
+	}
+	if (*v == '\0')
+		imp_error(im, im->rec.line, CAL_WORKDAY, "empty (allowed: %s)", allowed);
+	else
+		imp_error(im, im->rec.line, CAL_WORKDAY, "not a working-day flag \"%s\" (allowed: %s)",
+			  imp_quote(show, sizeof(show), v), allowed);
+	imp_put_null(im);
+}
+
+static int calendar_row(struct imp *im)
+{
+	imp_put_long(im, im->rec.line);
+	row_date(im);
+	row_workday(im);
+	imp_put_text(im, imp_cell(im, CAL_NAME));
+	return imp_copy_row_end(im);
+}
+
+static int calendar_stage(struct imp *im, PGconn *conn, char *err, size_t errlen)
+{
+	if (db_exec(conn, stage_sql, 0, NULL, err, errlen) != 0 ||
+	    imp_copy_begin(im, conn, "COPY pg_temp.imp_days FROM STDIN", err, errlen) != 0)
+		return -1;
+	while (imp_next(im) > 0)
+		if (calendar_row(im) != 0)
+			break;
+	return imp_copy_end(im, im->copy_failed, err, errlen);
+}
+
+static int calendar_apply(struct imp *im, PGconn *conn, long *added, long *updated,
+			  char *err, size_t errlen)
+{
+	int name = imp_has(im, CAL_NAME);
+	char sql[1024];
+	PGresult *r;
+
+	snprintf(sql, sizeof(sql), apply_fmt, name ? ", name = EXCLUDED.name" : "",
+		 name ? ", c.name" : "", name ? ", EXCLUDED.name" : "");
+	r = db_query(conn, sql, 0, NULL, err, errlen);
+	if (r == NULL)
+		return -1;
+	*added = atol(PQgetvalue(r, 0, 0));
+	*updated = atol(PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return 0;
+}
+
+static int calendar_import(struct ctl *c, struct imp *im)
+{
+	char err[1024];
+	long added = 0, updated = 0;
+	PGconn *conn = ctl_db(c);
+
+	if (conn == NULL)
+		return EX_UNAVAILABLE;
+	if (db_begin(conn, "import", NULL, err, sizeof(err)) != 0)
+		return ctl_fail(ctl_db_error_code(), "%s", err);
+	if (calendar_stage(im, conn, err, sizeof(err)) != 0 ||
+	    imp_sql_errors(im, conn, dup_sql, 0, NULL, CAL_DATE, err, sizeof(err)) != 0)
+		return imp_db_fail(conn, im->path, err);
+	if (im->total_errors > 0) {
+		db_rollback(conn);
+		return imp_report_errors(im);
+	}
+	if (calendar_apply(im, conn, &added, &updated, err, sizeof(err)) != 0)
+		return imp_db_fail(conn, im->path, err);
+	if (db_commit(conn, err, sizeof(err)) != 0)
+		return ctl_fail(ctl_db_error_code(), "%s: commit failed: %s", im->path, err);
+	return imp_summary(c, im, added, updated);
+}
+
+int cmd_calendar_import(struct ctl *c)
+{
+	struct imp im;
+	int rc = imp_open(&im, c, usage, c->encoding, calendar_cols, CAL_NCOLS, NULL);
+
+	if (rc == 0)
+		rc = calendar_import(c, &im);
+	imp_close(&im);
+	return rc;
+}

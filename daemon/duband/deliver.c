@@ -1,0 +1,662 @@
+/* Delivery rounds: claim (duban.deliver_claim), render each channel's notices into digest
+ * messages with render_batch(), send them through the curl client within the concurrency limit
+ * and each channel's rate budget, classify every answer with classify_response() and record
+ * the result for all the notices of the message. Every chat kind takes the same path. */
+#include "duban/daemon_deliver.h"
+#include "duban/classify.h"
+#include "duban/clock.h"
+#include "duban/daemon_core.h"
+#include "duban/daemon_httpc.h"
+#include "duban/daemon_outcome.h"
+#include "duban/daemon_pgconn.h"
+#include "duban/log.h"
+#include "duban/render.h"
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <sys/time.h>
+
+#define DELIVER_MAX_PER_CHANNEL 1000 /* notices claimed per channel and round */
+#define DELIVER_LEASE_EXTRA 30       /* lease = delivery.timeout + this, seconds */
+#define DELIVER_LEASE_MARGIN 5       /* a message is sent only with this much lease to spare */
+#define DELIVER_DINGTALK_BAN 600    /* DingTalk errcode 130101 throttles a robot 10 minutes */
+#define DELIVER_BUDGET_WAIT 1.1      /* after a channel ran out of budget: next round in (s),
+				      * when its per-second budget has come back */
+
+enum deliver_state {
+	DELIVER_IDLE,     /* no round: waits for deliver_kick() (after every sweep) */
+	DELIVER_CLAIMING, /* the claim query is in flight */
+	DELIVER_SENDING,  /* the round's messages are queued or in flight, or their results are
+			   * being recorded; the round ends when all three are done */
+};
+
+/* A channel of the current round. */
+struct dchan {
+	struct dchan *next;
+	int id;
+	enum render_kind kind;
+	char url[512];            /* redacted, for logs */
+};
+
+/* One message: a digest of notices for one channel. */
+struct dmsg {
+	struct dmsg *prev, *next; /* in the queue or in the in-flight list */
+	struct deliver *dl;
+	struct dchan *ch;
+	char *url;                /* to POST to (DingTalk: signed) */
+	char *body;
+	size_t len;
+	long long *ids;
+	size_t n_ids;
+	double lease_until;       /* real clock */
+};
+
+struct deliver {
+	struct duband *d;
+	enum deliver_state state;
+	bool again;               /* kicked while a round ran */
+	bool more;                /* the round left deliverable work behind: next round at once */
+	bool more_later;          /* a channel ran out of rate budget: next round after
+				   * DELIVER_BUDGET_WAIT */
+	bool counting;            /* the gauge query is in flight */
+	struct dchan *chans;
+	struct dmsg *queue, *queue_tail;
+	struct dmsg *flight;
+	int inflight;
+	struct outcomes *out;
+	struct event *soon;       /* next round at once, from a fresh loop iteration */
+	long long *released;      /* ids to hand back, collected while pumping */
+	size_t n_released, cap_released;
+};
+
+static const char deliver_sql_claim[] =
+	"SELECT notice_id, channel_id, kind, url, secret, mention, unit, budget, lease_until, "
+	"payload FROM duban.deliver_claim($1::timestamptz, $2, $3::int, $4::int, $5::boolean, "
+	"$6::float8, $7, $8::int, $9::int)";
+static const char deliver_sql_counts[] =
+	"SELECT n.pending, n.dead, duband_wait.w FROM duban.notice_counts() n, "
+	"duban.deliver_wait($1::timestamptz, $2, $3::int, $4::int, $5::boolean) duband_wait(w)";
+
+static void deliver_pump(struct deliver *dl);
+
+static void deliver_msg_free(struct dmsg *m)
+{
+	free(m->url);
+	free(m->body);
+	free(m->ids);
+	free(m);
+}
+
+static void deliver_chans_free(struct deliver *dl)
+{
+	while (dl->chans != NULL) {
+		struct dchan *c = dl->chans;
+
+		dl->chans = c->next;
+		free(c);
+	}
+}
+
+/* "1,2,3" for logs, cut with "..." when long. */
+static void deliver_ids_text(const long long *ids, size_t n, char *out, size_t len)
+{
+	size_t pos = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(out + pos, len - pos, "%s%lld", i > 0 ? "," : "", ids[i]);
+
+		if (w < 0 || (size_t)w >= len - pos || pos + (size_t)w + 4 >= len) {
+			snprintf(out + pos, len - pos, "...");
+			return;
+		}
+		pos += (size_t)w;
+	}
+}
+
+static void deliver_record(struct deliver *dl, const struct dchan *ch, enum outcome_kind kind,
+			   const long long *ids, size_t n, const char *error, bool permanent,
+			   long min_delay, long pause)
+{
+	struct outcome_desc od = {
+		.kind = kind, .ids = ids, .n_ids = n, .channel = ch != NULL ? ch->id : 0,
+		.channel_kind = ch != NULL ? render_kind_name(ch->kind) : "?",
+		.url = ch != NULL ? ch->url : "", .error = error, .permanent = permanent,
+		.min_delay = min_delay, .pause = pause,
+	};
+
+	outcomes_add(dl->out, &od);
+}
+
+/* Collects ids to hand back without an attempt (recorded at the end of the pump). */
+static void deliver_release_later(struct deliver *dl, const long long *ids, size_t n)
+{
+	if (dl->n_released + n > dl->cap_released) {
+		size_t cap = (dl->n_released + n) * 2;
+		long long *grown = realloc(dl->released, cap * sizeof(*grown));
+
+		if (grown == NULL) {
+			log_event(LOG_ERR, "event=deliver error=\"out of memory releasing notices\"");
+			return; /* their leases run out instead */
+		}
+		dl->released = grown;
+		dl->cap_released = cap;
+	}
+	memcpy(dl->released + dl->n_released, ids, n * sizeof(*ids));
+	dl->n_released += n;
+}
+
+static void deliver_release_flush(struct deliver *dl)
+{
+	if (dl->n_released == 0)
+		return;
+	deliver_record(dl, NULL, OUTCOME_RELEASE, dl->released, dl->n_released, NULL, false, 0, 0);
+	dl->n_released = 0;
+}
+
+/* Arms the next round in seconds (at least 1 s: never a busy loop). */
+static void deliver_schedule(struct deliver *dl, double seconds)
+{
+	struct timeval tv;
+
+	if (seconds < 1.0)
+		seconds = 1.0;
+	tv.tv_sec = (time_t)seconds;
+	tv.tv_usec = (suseconds_t)((seconds - (double)tv.tv_sec) * 1e6);
+	if (event_add(dl->soon, &tv) != 0)
+		log_event(LOG_ERR, "event=deliver error=\"cannot schedule the next round\"");
+}
+
+static void deliver_counts_done(void *arg, const struct pgconn_reply *r)
+{
+	struct deliver *dl = arg;
+	struct duband *d = dl->d;
+	PGresult *res = r->n > 0 ? r->res[0] : NULL;
+
+	dl->counting = false;
+	if (r->error == NULL && !r->lost && res != NULL && PQntuples(res) == 1) {
+		d->metrics.pending = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		d->metrics.dead = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		/* Retries and rate budgets that come due before the next sweep get their own
+		 * round; --once makes its attempts and goes. */
+		if (!PQgetisnull(res, 0, 2) && !d->once && d->mode == DUBAND_RUNNING) {
+			double wait = strtod(PQgetvalue(res, 0, 2), NULL);
+
+			if (wait < d->cfg.poll_interval && !evtimer_pending(dl->soon, NULL))
+				deliver_schedule(dl, wait);
+		}
+	} else if (r->error != NULL) {
+		char q[600];
+
+		log_quote(r->error, q, sizeof(q));
+		log_event(LOG_ERR, "event=counts ok=0 error=%s", q);
+	}
+	duband_status(d);
+	if (deliver_quiet(dl))
+		duband_delivery_idle(d);
+}
+
+/* The window parameters of the claim and wait queries, formatted into the buffers. */
+static void deliver_window_params(const struct duband *d, char *now, size_t nowlen, char *ws,
+				  char *we, size_t len, const char **p)
+{
+	clock_format(clock_now(), now, nowlen);
+	snprintf(ws, len, "%d", d->cfg.window_start);
+	snprintf(we, len, "%d", d->cfg.window_end);
+	p[0] = now;
+	p[1] = d->cfg.timezone;
+	p[2] = ws;
+	p[3] = we;
+	p[4] = d->cfg.workdays_only ? "true" : "false";
+}
+
+/* The round is over: another at once if work was left behind (or in a moment when only rate
+ * budgets held it back), else refresh the gauges. */
+static void deliver_round_done(struct deliver *dl)
+{
+	struct duband *d = dl->d;
+	struct timeval at_once_tv = { 0, 0 };
+	struct timeval later = { (time_t)DELIVER_BUDGET_WAIT,
+				 (suseconds_t)((DELIVER_BUDGET_WAIT - (int)DELIVER_BUDGET_WAIT) * 1e6) };
+
+	dl->state = DELIVER_IDLE;
+	deliver_chans_free(dl);
+	d->metrics.rounds++;
+	if (d->mode == DUBAND_RUNNING && d->db_ready && (dl->again || dl->more || dl->more_later)) {
+		bool at_once = dl->again || dl->more;
+
+		dl->again = dl->more = dl->more_later = false;
+		if (event_add(dl->soon, at_once ? &at_once_tv : &later) == 0)
+			return;
+		log_event(LOG_ERR, "event=deliver error=\"cannot schedule the next round\"");
+	}
+	dl->again = dl->more = dl->more_later = false;
+	if (d->db_ready) {
+		char now[64], ws[16], we[16];
+		const char *p[5];
+
+		deliver_window_params(d, now, sizeof(now), ws, we, sizeof(ws), p);
+		if (pgconn_query(d->pg, deliver_sql_counts, 5, p, deliver_counts_done, dl) == 0) {
+			dl->counting = true;
+			return;
+		}
+	}
+	if (deliver_quiet(dl))
+		duband_delivery_idle(d);
+}
+
+/* Ends the round once nothing is queued, in flight or being recorded. */
+static void deliver_settle(struct deliver *dl)
+{
+	if (dl->state == DELIVER_SENDING && dl->queue == NULL && dl->inflight == 0 &&
+	    outcomes_recording(dl->out) == 0) {
+		deliver_round_done(dl);
+		return;
+	}
+	if (dl->state == DELIVER_IDLE && deliver_quiet(dl))
+		duband_delivery_idle(dl->d);
+}
+
+static void deliver_on_settled(void *arg)
+{
+	deliver_settle(arg);
+}
+
+static void deliver_log_result(const struct dmsg *m, const struct httpc_result *res,
+			       const struct classify_result *c)
+{
+	char ids[256], err[CLASSIFY_ERROR_MAX * 2 + 8];
+	const char *result = c->verdict == CLASSIFY_OK ? "sent"
+			     : c->verdict == CLASSIFY_PERMANENT ? "failed" : "retry";
+	int prio = c->verdict == CLASSIFY_OK ? LOG_INFO
+		   : c->verdict == CLASSIFY_PERMANENT ? LOG_ERR : LOG_WARNING;
+
+	deliver_ids_text(m->ids, m->n_ids, ids, sizeof(ids));
+	if (c->verdict == CLASSIFY_OK) {
+		log_event(prio, "event=deliver result=%s channel=%d kind=%s url=%s notices=%zu ids=%s "
+			  "status=%ld ms=%.0f", result, m->ch->id, render_kind_name(m->ch->kind),
+			  m->ch->url, m->n_ids, ids, res->status, res->seconds * 1000.0);
+		return;
+	}
+	log_quote(c->error, err, sizeof(err));
+	log_event(prio, "event=deliver result=%s channel=%d kind=%s url=%s notices=%zu ids=%s "
+		  "status=%ld ms=%.0f verdict=%s min_delay=%ld error=%s", result, m->ch->id,
+		  render_kind_name(m->ch->kind), m->ch->url, m->n_ids, ids, res->status,
+		  res->seconds * 1000.0, classify_verdict_name(c->verdict), c->min_delay, err);
+}
+
+/* Real seconds to pause the channel after this answer: DingTalk's errcode 130101 ("send too
+ * fast") bans the robot for 10 minutes, so nothing should reach it before then. */
+static long deliver_pause_for(enum render_kind kind, const struct classify_result *c,
+			      const char *body)
+{
+	json_t *j, *code;
+	long pause = 0;
+
+	if (kind != RENDER_DINGTALK || c->verdict != CLASSIFY_RETRY || body == NULL)
+		return 0;
+	j = json_loads(body, 0, NULL);
+	code = json_object_get(j, "errcode");
+	if (json_is_integer(code) && json_integer_value(code) == 130101)
+		pause = DELIVER_DINGTALK_BAN;
+	json_decref(j);
+	return pause;
+}
+
+static void deliver_http_done(void *arg, const struct httpc_result *res)
+{
+	struct dmsg *m = arg;
+	struct deliver *dl = m->dl;
+	struct duband *d = dl->d;
+	struct classify_result c;
+
+	if (m->prev != NULL)
+		m->prev->next = m->next;
+	else
+		dl->flight = m->next;
+	if (m->next != NULL)
+		m->next->prev = m->prev;
+	dl->inflight--;
+	d->metrics.in_flight = dl->inflight;
+	if (res->aborted) {
+		char ids[256];
+
+		deliver_ids_text(m->ids, m->n_ids, ids, sizeof(ids));
+		log_event(LOG_WARNING, "event=deliver result=aborted channel=%d url=%s ids=%s",
+			  m->ch->id, m->ch->url, ids);
+		deliver_msg_free(m);
+		deliver_settle(dl);
+		return;
+	}
+	classify_response(m->ch->kind, res->curl_code, res->status, res->retry_after, res->body, &c);
+	deliver_log_result(m, res, &c);
+	if (c.verdict == CLASSIFY_OK) {
+		d->metrics.messages_ok++;
+		deliver_record(dl, m->ch, OUTCOME_SENT, m->ids, m->n_ids, NULL, false, 0, 0);
+	} else {
+		/* RETRY_RESIGN is a plain retry: every attempt renders and signs afresh. */
+		d->metrics.messages_failed++;
+		deliver_record(dl, m->ch, OUTCOME_FAILED, m->ids, m->n_ids, c.error,
+			       c.verdict == CLASSIFY_PERMANENT, c.min_delay,
+			       deliver_pause_for(m->ch->kind, &c, res->body));
+	}
+	deliver_msg_free(m);
+	deliver_pump(dl);
+}
+
+/* Starts queued messages up to delivery.concurrency; hands back what may not be sent (the
+ * daemon is stopping, or the lease would run out during the request). */
+static void deliver_pump(struct deliver *dl)
+{
+	struct duband *d = dl->d;
+
+	while (dl->queue != NULL && (dl->inflight < d->cfg.concurrency || d->mode != DUBAND_RUNNING)) {
+		struct dmsg *m = dl->queue;
+
+		dl->queue = m->next;
+		if (dl->queue == NULL)
+			dl->queue_tail = NULL;
+		m->next = NULL;
+		if (d->mode != DUBAND_RUNNING) {
+			deliver_release_later(dl, m->ids, m->n_ids);
+			deliver_msg_free(m);
+			continue;
+		}
+		if (clock_real() + d->cfg.timeout + DELIVER_LEASE_MARGIN > m->lease_until) {
+			deliver_release_later(dl, m->ids, m->n_ids);
+			deliver_msg_free(m);
+			dl->more = true;
+			continue;
+		}
+		if (httpc_post_json(d->http, m->url, m->body, m->len, d->cfg.timeout,
+				    deliver_http_done, m) != 0) {
+			log_event(LOG_ERR, "event=deliver channel=%d url=%s error=\"cannot start the "
+				  "request\"", m->ch->id, m->ch->url);
+			deliver_record(dl, m->ch, OUTCOME_FAILED, m->ids, m->n_ids,
+				       "cannot start the request", false, 0, 0);
+			deliver_msg_free(m);
+			continue;
+		}
+		m->prev = NULL;
+		m->next = dl->flight;
+		if (dl->flight != NULL)
+			dl->flight->prev = m;
+		dl->flight = m;
+		dl->inflight++;
+		d->metrics.in_flight = dl->inflight;
+	}
+	deliver_release_flush(dl);
+	deliver_settle(dl);
+}
+
+static void deliver_enqueue(struct deliver *dl, struct dmsg *m)
+{
+	m->next = NULL;
+	if (dl->queue_tail != NULL)
+		dl->queue_tail->next = m;
+	else
+		dl->queue = m;
+	dl->queue_tail = m;
+}
+
+/* Fails the notices of rows [a, b) for good (they can never be rendered). */
+static void deliver_fail_rows(struct deliver *dl, struct dchan *ch, PGresult *res, int a, int b,
+			      const char *why)
+{
+	for (int i = a; i < b; i++) {
+		long long id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+
+		deliver_record(dl, ch, OUTCOME_FAILED, &id, 1, why, true, 0, 0);
+	}
+}
+
+/* Mentions: the jsonb array of the channel, as strings borrowed from arr. */
+static const char **deliver_mentions(json_t *arr, size_t *n)
+{
+	const char **out;
+	size_t k = 0;
+
+	*n = 0;
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return NULL;
+	out = calloc(json_array_size(arr), sizeof(*out));
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < json_array_size(arr); i++)
+		if (json_is_string(json_array_get(arr, i)))
+			out[k++] = json_string_value(json_array_get(arr, i));
+	*n = k;
+	return out;
+}
+
+/* Turns the messages of a rendered batch into queued messages, within the budget. */
+static void deliver_take_batch(struct deliver *dl, struct dchan *ch, struct render_batch *b,
+			       int budget, double lease_until)
+{
+	for (size_t k = 0; k < b->n; k++) {
+		struct render_msg *rm = &b->msg[k];
+		struct dmsg *m;
+
+		if ((long)k >= budget) {
+			deliver_release_later(dl, rm->ids, rm->n_ids);
+			dl->more_later = true;
+			continue;
+		}
+		m = calloc(1, sizeof(*m));
+		if (m == NULL) {
+			deliver_release_later(dl, rm->ids, rm->n_ids);
+			continue;
+		}
+		m->dl = dl;
+		m->ch = ch;
+		m->url = rm->url;
+		m->body = rm->body;
+		m->len = rm->body_len;
+		m->ids = rm->ids;
+		m->n_ids = rm->n_ids;
+		m->lease_until = lease_until;
+		rm->url = rm->body = NULL;
+		rm->ids = NULL;
+		deliver_enqueue(dl, m);
+	}
+}
+
+/* Renders the claimed rows [a, b) of one channel into messages. */
+static void deliver_channel(struct deliver *dl, PGresult *res, int a, int b)
+{
+	struct render_channel rc;
+	struct render_batch batch;
+	struct dchan *ch = calloc(1, sizeof(*ch));
+	json_t *mention = NULL, *notices = NULL;
+	const char **mentions = NULL;
+	double lease_until = 0;
+	char sent_at[64];
+	int budget;
+
+	if (ch == NULL) {
+		log_event(LOG_ERR, "event=deliver error=\"out of memory\"");
+		return; /* the claims run out with their lease */
+	}
+	ch->id = atoi(PQgetvalue(res, a, 1));
+	log_redact_url(PQgetvalue(res, a, 3), ch->url, sizeof(ch->url));
+	ch->next = dl->chans;
+	dl->chans = ch;
+	if (render_kind_parse(PQgetvalue(res, a, 2), &ch->kind) != 0) {
+		deliver_fail_rows(dl, ch, res, a, b, "unknown channel kind");
+		return;
+	}
+	budget = PQgetisnull(res, a, 7) ? INT_MAX : atoi(PQgetvalue(res, a, 7));
+	mention = json_loads(PQgetvalue(res, a, 5), 0, NULL);
+	notices = json_array();
+	memset(&rc, 0, sizeof(rc));
+	rc.kind = ch->kind;
+	rc.unit = PQgetvalue(res, a, 6);
+	rc.url = PQgetvalue(res, a, 3);
+	rc.secret = PQgetisnull(res, a, 4) ? NULL : PQgetvalue(res, a, 4);
+	mentions = deliver_mentions(mention, &rc.n_mention);
+	rc.mention = mentions;
+	for (int i = a; i < b && notices != NULL; i++) {
+		json_t *p = json_loads(PQgetvalue(res, i, 9), 0, NULL);
+		double lease = strtod(PQgetvalue(res, i, 8), NULL);
+
+		if (lease_until == 0 || lease < lease_until)
+			lease_until = lease;
+		if (!json_is_object(p) || json_array_append_new(notices, p) != 0) {
+			if (!json_is_object(p))
+				json_decref(p);
+			deliver_fail_rows(dl, ch, res, i, i + 1, "payload is not a JSON object");
+		}
+	}
+	clock_format(clock_now(), sent_at, sizeof(sent_at));
+	if (notices == NULL ||
+	    render_batch(&rc, notices, sent_at, (long long)(clock_real() * 1000.0), &batch) != 0) {
+		log_event(LOG_ERR, "event=deliver channel=%d url=%s error=\"cannot render\"", ch->id,
+			  ch->url);
+		deliver_fail_rows(dl, ch, res, a, b, "cannot render the notices for this channel");
+	} else {
+		deliver_take_batch(dl, ch, &batch, budget, lease_until);
+		render_batch_free(&batch);
+	}
+	free(mentions);
+	json_decref(mention);
+	json_decref(notices);
+}
+
+static void deliver_claimed(void *arg, const struct pgconn_reply *r)
+{
+	struct deliver *dl = arg;
+	struct duband *d = dl->d;
+	PGresult *res = r->n > 0 ? r->res[0] : NULL;
+	int rows, channels = 0;
+
+	if (r->error != NULL || r->lost || res == NULL) {
+		char q[600];
+
+		dl->state = DELIVER_IDLE;
+		log_quote(r->error != NULL ? r->error : "connection lost", q, sizeof(q));
+		log_event(r->lost ? LOG_WARNING : LOG_ERR, "event=claim ok=0 error=%s", q);
+		if (!r->lost && d->once) {
+			duband_exit(d, EX_SOFTWARE);
+			return;
+		}
+		deliver_settle(dl);
+		return;
+	}
+	dl->state = DELIVER_SENDING;
+	rows = PQntuples(res);
+	for (int i = 0; i < rows;) {
+		const char *cid = PQgetvalue(res, i, 1);
+		int j = i + 1;
+
+		while (j < rows && strcmp(PQgetvalue(res, j, 1), cid) == 0)
+			j++;
+		deliver_channel(dl, res, i, j);
+		channels++;
+		i = j;
+	}
+	if (rows > 0)
+		log_event(LOG_DEBUG, "event=claim notices=%d channels=%d", rows, channels);
+	if (channels >= d->cfg.concurrency)
+		dl->more = true;
+	deliver_pump(dl);
+}
+
+static void deliver_claim(struct deliver *dl)
+{
+	struct duband *d = dl->d;
+	char now[64], ws[16], we[16], lease[32], maxch[16], maxper[16];
+	const char *p[9];
+
+	deliver_window_params(d, now, sizeof(now), ws, we, sizeof(ws), p);
+	p[5] = lease;
+	p[6] = d->instance;
+	p[7] = maxch;
+	p[8] = maxper;
+	snprintf(lease, sizeof(lease), "%d", d->cfg.timeout + DELIVER_LEASE_EXTRA);
+	snprintf(maxch, sizeof(maxch), "%d", d->cfg.concurrency);
+	snprintf(maxper, sizeof(maxper), "%d", DELIVER_MAX_PER_CHANNEL);
+	if (pgconn_query(d->pg, deliver_sql_claim, 9, p, deliver_claimed, dl) != 0)
+		return;
+	dl->state = DELIVER_CLAIMING;
+}
+
+void deliver_kick(struct deliver *dl)
+{
+	struct duband *d = dl->d;
+
+	if (dl->state != DELIVER_IDLE) {
+		dl->again = true;
+		return;
+	}
+	if (d->mode != DUBAND_RUNNING || !d->db_ready)
+		return;
+	outcomes_flush(dl->out); /* results that waited for the database go first */
+	deliver_claim(dl);
+}
+
+static void deliver_soon(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	deliver_kick(arg);
+}
+
+struct deliver *deliver_new(struct duband *d)
+{
+	struct deliver *dl = calloc(1, sizeof(*dl));
+
+	if (dl == NULL)
+		return NULL;
+	dl->d = d;
+	dl->out = outcomes_new(d, deliver_on_settled, dl);
+	dl->soon = evtimer_new(d->base, deliver_soon, dl);
+	if (dl->out == NULL || dl->soon == NULL) {
+		deliver_free(dl);
+		return NULL;
+	}
+	return dl;
+}
+
+void deliver_stop(struct deliver *dl)
+{
+	event_del(dl->soon);
+	if (dl->state == DELIVER_SENDING)
+		deliver_pump(dl); /* hands back every queued message */
+	else
+		deliver_settle(dl);
+}
+
+bool deliver_quiet(const struct deliver *dl)
+{
+	return dl->state == DELIVER_IDLE && !dl->counting && outcomes_recording(dl->out) == 0 &&
+	       !evtimer_pending(dl->soon, NULL);
+}
+
+void deliver_free(struct deliver *dl)
+{
+	if (dl == NULL)
+		return;
+	while (dl->queue != NULL) {
+		struct dmsg *m = dl->queue;
+
+		dl->queue = m->next;
+		deliver_msg_free(m);
+	}
+	while (dl->flight != NULL) {
+		struct dmsg *m = dl->flight;
+
+		dl->flight = m->next;
+		deliver_msg_free(m);
+	}
+	deliver_chans_free(dl);
+	outcomes_free(dl->out);
+	if (dl->soon != NULL)
+		event_free(dl->soon);
+	free(dl->released);
+	free(dl);
+}

@@ -1,0 +1,232 @@
+-- 006: reporting duties (SPEC §7d). Due dates and periods of every schedule come from
+-- one function, duban.schedule_dues(); duban.report_due() and duban.report_period() (used
+-- by `dubanctl report submit` to compute `late`) and the sweep all read it.
+--
+-- Periods: monthly schedules `YYYY-MM`; quarterly ones `YYYY-Qn` (the quarter of the due
+-- day: 2026-03-10 -> 2026-Q1); custom ones the due date itself, `YYYY-MM-DD`.
+-- Obligated units: monthly-self-found and quarterly-self-inspection: the local units (kinds
+-- town, street, park, department); quarterly-exposure: the office units; monthly-dispatch:
+-- the main units of rectifying problems, per problem; custom: duban.schedule_units.
+-- Submitted: a duban.reports row for (schedule, unit, period); for monthly-self-found also a
+-- problem with source 自查 created (local date) in the month with the unit as main unit; for
+-- monthly-dispatch, per problem, a progress note dated (on_date) in the month.
+-- Reminders: on the reminder day, moved to the working day before when it is not a working
+-- day, to the units that have not submitted; one per (period, day) however many reminder
+-- offsets land on that day. A catch-up sends only the latest reminder day that passed, and
+-- none once the due day is over. `missed`: on the day after the due day (any day; delivery
+-- waits for a window), to the office (and leadership for quarterly-exposure), listing the
+-- units with nothing submitted by the end of the due day; nothing when every unit reported.
+
+INSERT INTO duban.policy (key, value, description) VALUES
+  ('report.self_found_remind_day', '20', 'monthly-self-found 每月自查上报: reminder on this day of the month'),
+  ('report.dispatch_remind_day', '25', 'monthly-dispatch 每月调度: reminder on this day of the month');
+
+-- Self-found problems of a unit by creation time (monthly-self-found, bulletin index).
+CREATE INDEX problems_self_found_idx ON duban.problems (unit_id, created_at) WHERE source = '自查';
+
+-- Every due date of every schedule in [p_from, p_to] with its period. Monthly kinds are due on
+-- the last day of the month; the others on each of `days` (a day past the month's end means
+-- its last day) of each of `months` (NULL: every month).
+CREATE FUNCTION duban.schedule_dues(p_from date, p_to date)
+RETURNS TABLE (schedule text, kind text, label text, period text, due date)
+LANGUAGE sql STABLE AS $$
+  SELECT DISTINCT s.name, s.kind, s.label,
+         CASE WHEN s.kind IN ('monthly-self-found', 'monthly-dispatch') THEN to_char(x.due, 'YYYY-MM')
+              WHEN s.kind IN ('quarterly-self-inspection', 'quarterly-exposure') THEN to_char(x.due, 'YYYY-"Q"Q')
+              ELSE to_char(x.due, 'YYYY-MM-DD') END,
+         x.due
+    FROM duban.schedules s
+   CROSS JOIN generate_series(date_trunc('month', p_from::timestamp), p_to::timestamp, interval '1 month') m(first)
+   CROSS JOIN LATERAL (
+           SELECT (m.first + interval '1 month' - interval '1 day')::date AS due
+            WHERE s.kind IN ('monthly-self-found', 'monthly-dispatch')
+           UNION ALL
+           SELECT least(m.first::date + (d - 1), (m.first + interval '1 month' - interval '1 day')::date)
+             FROM unnest(s.days) d
+            WHERE s.kind NOT IN ('monthly-self-found', 'monthly-dispatch') AND d BETWEEN 1 AND 31
+              AND (s.months IS NULL OR extract(month FROM m.first)::int = ANY (s.months))
+         ) x
+   WHERE x.due BETWEEN p_from AND p_to
+$$;
+
+-- The days a period spans: a month `YYYY-MM`, a quarter `YYYY-Qn`, a day `YYYY-MM-DD`;
+-- NULLs for anything else.
+CREATE FUNCTION duban.period_span(p_period text, OUT first_day date, OUT last_day date)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF p_period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$' THEN
+    first_day := make_date(left(p_period, 4)::int, right(p_period, 2)::int, 1);
+    last_day := (first_day + interval '1 month' - interval '1 day')::date;
+  ELSIF p_period ~ '^[0-9]{4}-Q[1-4]$' THEN
+    first_day := make_date(left(p_period, 4)::int, right(p_period, 1)::int * 3 - 2, 1);
+    last_day := (first_day + interval '3 months' - interval '1 day')::date;
+  ELSIF p_period ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
+    first_day := make_date(left(p_period, 4)::int, substr(p_period, 6, 2)::int, right(p_period, 2)::int);
+    last_day := first_day;
+  END IF;
+EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow THEN
+  first_day := NULL;
+  last_day := NULL;
+END $$;
+
+-- The due date of a schedule's period; NULL when the schedule has no such period.
+-- A submission on a later local date is late.
+CREATE FUNCTION duban.report_due(p_schedule text, p_period text) RETURNS date LANGUAGE sql STABLE SET jit = off AS $$
+  SELECT max(d.due)
+    FROM duban.period_span(p_period) s,
+         LATERAL duban.schedule_dues(s.first_day, s.last_day) d
+   WHERE s.first_day IS NOT NULL AND d.schedule = p_schedule AND d.period = p_period
+$$;
+
+-- The period a date belongs to: its month, its quarter (a quarterly report handed in after
+-- the due day still belongs to that quarter, as late), or for a custom schedule the first
+-- due date on or after it. NULL for an unknown schedule.
+CREATE FUNCTION duban.report_period(p_schedule text, p_day date) RETURNS text LANGUAGE sql STABLE SET jit = off AS $$
+  SELECT CASE
+           WHEN s.kind IN ('monthly-self-found', 'monthly-dispatch') THEN to_char(p_day, 'YYYY-MM')
+           WHEN s.kind IN ('quarterly-self-inspection', 'quarterly-exposure') THEN to_char(p_day, 'YYYY-"Q"Q')
+           ELSE (SELECT d.period FROM duban.schedule_dues(p_day, p_day + 400) d
+                  WHERE d.schedule = s.name ORDER BY d.due LIMIT 1) END
+    FROM duban.schedules s
+   WHERE s.name = p_schedule
+$$;
+
+-- Every reminder whose (working-day adjusted) day lies in [p_from, p_to]: per schedule and
+-- period, the distinct days. Monthly kinds remind on a day of the month (policy); the others
+-- `remind` days before the due day (0 = on the day); a custom schedule without its own
+-- `remind` list uses quarterly-self-inspection's.
+CREATE FUNCTION duban.schedule_reminders(p_from date, p_to date)
+RETURNS TABLE (schedule text, kind text, label text, period text, due date, day date)
+LANGUAGE sql STABLE AS $$
+  SELECT DISTINCT d.schedule, d.kind, d.label, d.period, d.due, duban.workday_on_or_before(r.raw)
+    FROM duban.schedule_dues(p_from, p_to + 45 + (SELECT coalesce(max(x), 0)
+                                                    FROM duban.schedules, unnest(remind) x)) d
+    JOIN duban.schedules s ON s.name = d.schedule
+   CROSS JOIN LATERAL (
+           SELECT least(date_trunc('month', d.due::timestamp)::date
+                        + duban.policy_int(CASE d.kind WHEN 'monthly-self-found' THEN 'report.self_found_remind_day'
+                                                       ELSE 'report.dispatch_remind_day' END) - 1,
+                        d.due) AS raw
+            WHERE d.kind IN ('monthly-self-found', 'monthly-dispatch')
+           UNION ALL
+           SELECT d.due - r
+             FROM unnest(CASE WHEN s.kind = 'custom' AND cardinality(s.remind) = 0
+                              THEN coalesce((SELECT q.remind FROM duban.schedules q
+                                              WHERE q.name = 'quarterly-self-inspection'), '{7,3,1,0}')
+                              ELSE s.remind END) r
+            WHERE d.kind NOT IN ('monthly-self-found', 'monthly-dispatch') AND r >= 0
+         ) r
+   WHERE duban.workday_on_or_before(r.raw) BETWEEN p_from AND p_to
+$$;
+
+CREATE FUNCTION duban.sweep_reports() RETURNS int LANGUAGE plpgsql SET jit = off AS $$
+DECLARE
+  v_today date := duban.today();
+  v_tz    text := duban.tz();
+  v_days  date[];
+  v_made  int;
+BEGIN
+  PERFORM duban.sweep_lock('reports');
+  v_days := duban.sweep_days('reports');
+  IF cardinality(v_days) = 0
+     OR (NOT EXISTS (SELECT 1 FROM duban.schedule_reminders(v_days[1], v_today) WHERE due >= v_today)
+         AND NOT EXISTS (SELECT 1 FROM duban.schedule_dues(v_days[1] - 1, v_today - 1))) THEN
+    RETURN 0;
+  END IF;
+  WITH rem AS (
+    -- per period, the latest reminder day that has come, while the due day is not over
+    SELECT DISTINCT ON (r.schedule, r.period) 'reminder' AS what, r.schedule, r.kind, r.label,
+           r.period, r.due, r.day
+      FROM duban.schedule_reminders(v_days[1], v_today) r
+     WHERE r.due >= v_today
+     ORDER BY r.schedule, r.period, r.day DESC
+  ), mis AS (
+    SELECT 'missed' AS what, d.schedule, d.kind, d.label, d.period, d.due, d.due + 1 AS day
+      FROM duban.schedule_dues(v_days[1] - 1, v_today - 1) d
+  ), ev AS (
+    SELECT e.*, date_trunc('month', e.due::timestamp)::date AS month_first,
+           date_trunc('month', e.due::timestamp) AT TIME ZONE v_tz AS month_start,
+           (e.due + 1)::timestamp AT TIME ZONE v_tz AS due_end
+      FROM (SELECT * FROM rem UNION ALL SELECT * FROM mis) e
+      JOIN duban.schedules s ON s.name = e.schedule
+     -- a custom schedule owes nothing for due days before it was added
+     WHERE s.kind <> 'custom' OR e.due >= (s.created_at AT TIME ZONE v_tz)::date
+  ), obliged AS (
+    SELECT e.*, u.id AS unit_id
+      FROM ev e
+      JOIN duban.units u ON u.kind = ANY (CASE e.kind WHEN 'quarterly-exposure' THEN ARRAY['office']
+                                              ELSE ARRAY['town', 'street', 'park', 'department'] END)
+     WHERE e.kind IN ('monthly-self-found', 'quarterly-self-inspection', 'quarterly-exposure')
+    UNION ALL
+    SELECT e.*, su.unit_id
+      FROM ev e JOIN duban.schedule_units su ON su.schedule = e.schedule
+     WHERE e.kind = 'custom'
+  ), owing AS (
+    SELECT o.what, o.schedule, o.kind, o.label, o.period, o.due, o.day, o.unit_id,
+           NULL::text[] AS refs, NULL::jsonb AS titles
+      FROM obliged o
+     WHERE NOT EXISTS (SELECT 1 FROM duban.reports r
+                        WHERE r.schedule = o.schedule AND r.unit_id = o.unit_id AND r.period = o.period
+                          AND (o.what = 'reminder' OR r.submitted_at < o.due_end))
+       AND NOT (o.kind = 'monthly-self-found' AND EXISTS (
+                  SELECT 1 FROM duban.problems p
+                   WHERE p.source = '自查' AND p.unit_id = o.unit_id
+                     AND p.created_at >= o.month_start AND p.created_at < o.due_end))
+    UNION ALL
+    SELECT e.what, e.schedule, e.kind, e.label, e.period, e.due, e.day, p.unit_id,
+           array_agg(p.ref ORDER BY p.ref), jsonb_object_agg(p.ref, p.title)
+      FROM ev e
+      JOIN duban.problems p ON p.status = 'rectifying'
+     WHERE e.kind = 'monthly-dispatch'
+       AND NOT EXISTS (SELECT 1 FROM duban.progress_notes n
+                        WHERE n.problem_id = p.id AND n.on_date BETWEEN e.month_first AND e.due)
+       AND NOT EXISTS (SELECT 1 FROM duban.reports r
+                        WHERE r.schedule = e.schedule AND r.unit_id = p.unit_id AND r.period = e.period
+                          AND (e.what = 'reminder' OR r.submitted_at < e.due_end))
+     GROUP BY e.what, e.schedule, e.kind, e.label, e.period, e.due, e.day, p.unit_id
+  ), lists AS (
+    SELECT o.schedule, o.kind, o.label, o.period, o.due,
+           jsonb_agg(u.code ORDER BY u.code) AS units,
+           jsonb_object_agg(u.code, u.name) AS unit_names,
+           jsonb_agg(jsonb_build_object('unit', u.code, 'name', u.name, 'problems', o.refs)
+                     ORDER BY u.code) FILTER (WHERE o.refs IS NOT NULL) AS unit_problems
+      FROM owing o JOIN duban.units u ON u.id = o.unit_id
+     WHERE o.what = 'missed'
+     GROUP BY o.schedule, o.kind, o.label, o.period, o.due
+  ), outbox AS (
+    SELECT format('reminder:%s:%s:%s:%s:%s', o.schedule, o.period, o.day, o.unit_id, c.id) AS key,
+           'reminder' AS type, o.unit_id AS rcpt, c.id AS channel_id,
+           jsonb_build_object(
+             'type', 'reminder', 'schedule', o.schedule, 'period', o.period, 'unit', u.code,
+             'due', o.due, 'schedule_label', o.label, 'unit_name', u.name,
+             'days_left', o.due - v_today, 'recipient', u.code, 'recipient_name', u.name)
+           || CASE WHEN o.refs IS NULL THEN '{}'::jsonb
+                   ELSE jsonb_build_object('problems', to_jsonb(o.refs), 'problem_titles', o.titles) END
+             AS payload,
+           90000 AS urgency
+      FROM owing o
+      JOIN duban.units u ON u.id = o.unit_id
+      JOIN duban.channels c ON c.unit_id = o.unit_id
+     WHERE o.what = 'reminder'
+    UNION ALL
+    SELECT format('missed:%s:%s:%s:%s', l.schedule, l.period, ru.id, c.id),
+           'missed', ru.id, c.id,
+           jsonb_build_object(
+             'type', 'missed', 'schedule', l.schedule, 'period', l.period, 'units', l.units,
+             'schedule_label', l.label, 'due', l.due, 'unit_names', l.unit_names,
+             'recipient', ru.code, 'recipient_name', ru.name)
+           || CASE WHEN l.unit_problems IS NULL THEN '{}'::jsonb
+                   ELSE jsonb_build_object('unit_problems', l.unit_problems) END,
+           250000
+      FROM lists l
+      JOIN duban.units ru ON ru.kind = 'office' OR (ru.kind = 'leadership' AND l.kind = 'quarterly-exposure')
+      JOIN duban.channels c ON c.unit_id = ru.id
+  ), made AS (
+    INSERT INTO duban.notices (key, type, unit_id, channel_id, problem_id, payload, urgency)
+    SELECT n.key, n.type, n.rcpt, n.channel_id, NULL, n.payload, n.urgency FROM outbox n
+    ON CONFLICT (key) DO NOTHING
+    RETURNING 1
+  )
+  SELECT count(*) INTO v_made FROM made;
+  RETURN v_made;
+END $$;

@@ -1,0 +1,208 @@
+-- 007: the bulletin 通报 (SPEC §7e) with the unit ranking (红榜/黑榜), and the revisit
+-- sampling 回头看 (§7g). Both are date-driven: they do the bulletin and quarter-start days
+-- in their catch-up window (duban.sweep_days) once, whatever restarts happen.
+
+INSERT INTO duban.policy (key, value, description) VALUES
+  ('bulletin.list_size', '3', 'bulletin: units on the red list 红榜 and on the black list 黑榜 (each at most half the units)'),
+  ('bulletin.overdue_max', '200', 'bulletin: overdue problems listed at most (the total is always given)'),
+  ('index.late_weight_percent', '50', 'ranking index: a problem closed late counts this percentage of one closed on time'),
+  ('index.self_found_points', '5', 'ranking index: points per self-found 自查 problem this year'),
+  ('index.self_found_cap', '20', 'ranking index: at most this many self-found points'),
+  ('index.deduction_weight', '1', 'ranking index: points off per deduction point this year');
+
+-- Bulletin days in [p_from, p_to] and their periods:
+--   monthly    on the first working day of each month; period = the month under review,
+--              i.e. the previous month `YYYY-MM` (the bulletin of 2026-03-02 is "2026-02");
+--   mid-year   on the first working day on or after 16 June; period `YYYY-06-16`;
+--   year-end   on the first working day on or after 16 December; period `YYYY-12-16`.
+CREATE FUNCTION duban.bulletin_periods(p_from date, p_to date)
+RETURNS TABLE (day date, period text, kind text) LANGUAGE sql STABLE AS $$
+  SELECT d::date, x.period, x.kind
+    FROM generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') d
+   CROSS JOIN LATERAL (
+           SELECT to_char(d - interval '1 month', 'YYYY-MM') AS period, 'monthly' AS kind
+            WHERE d::date = duban.workday_on_or_after(date_trunc('month', d)::date)
+           UNION ALL
+           SELECT to_char(d, 'YYYY') || '-06-16', 'mid-year'
+            WHERE d::date = duban.workday_on_or_after(make_date(extract(year FROM d)::int, 6, 16))
+           UNION ALL
+           SELECT to_char(d, 'YYYY') || '-12-16', 'year-end'
+            WHERE d::date = duban.workday_on_or_after(make_date(extract(year FROM d)::int, 12, 16))
+         ) x
+$$;
+
+-- The ranking of the local units (kinds town, street, park, department) on local date p_day.
+-- Per unit, over the problems of which it is the main unit:
+--   open     = problems not closed (rectifying, applied, publicizing)
+--   overdue  = rectifying problems whose due date D (ladder_due: earliest unmet milestone,
+--              else deadline) is before p_day
+--   closed   = closed problems; closed_on_time = those applied for acceptance (applied_on,
+--              or closed_on when imported without one) on or before their deadline;
+--              closed_late = the others
+--   rate     = closed / (open + closed), a fraction 0..1 (4 decimals); NULL without problems
+--   self_found = problems with source 自查 created (local date) in p_day's year up to p_day
+--   deducted = deduction points of p_day's year
+-- index (score), with the default policy:
+--   index = round(R + min(5 × self_found, 20) − 1 × deducted, 1)
+--   R     = 100 × (closed_on_time + 0.5 × closed_late) / (closed + overdue),
+--           or 100 when closed + overdue = 0 (nothing closed and nothing late yet)
+-- Open problems not yet due do not count either way. Rank 1 is the highest index; ties go
+-- to the smaller unit code. Weights: policy index.late_weight_percent (50),
+-- index.self_found_points (5), index.self_found_cap (20), index.deduction_weight (1).
+CREATE FUNCTION duban.unit_ranking(p_day date)
+RETURNS TABLE (unit_id int, unit text, name text, open int, overdue int, closed int,
+               closed_on_time int, closed_late int, self_found int, deducted int,
+               rate numeric, score numeric, rank int)
+LANGUAGE sql STABLE AS $$
+  WITH per AS (
+    SELECT p.unit_id,
+           count(*) FILTER (WHERE p.status <> 'closed') AS open,
+           count(*) FILTER (WHERE p.status = 'rectifying' AND p.ladder_due < p_day) AS overdue,
+           count(*) FILTER (WHERE p.status = 'closed') AS closed,
+           count(*) FILTER (WHERE p.status = 'closed'
+                              AND coalesce(p.applied_on, p.closed_on) <= p.deadline) AS on_time,
+           count(*) FILTER (WHERE p.source = '自查'
+                              AND p.created_at >= date_trunc('year', p_day::timestamp) AT TIME ZONE duban.tz()
+                              AND p.created_at < (p_day + 1)::timestamp AT TIME ZONE duban.tz()) AS self_found
+      FROM duban.problems p
+     GROUP BY p.unit_id
+  ), ded AS (
+    SELECT d.unit_id, sum(d.points) AS points
+      FROM duban.deductions d
+     WHERE d.year = extract(year FROM p_day)::int
+     GROUP BY d.unit_id
+  ), base AS (
+    SELECT u.id, u.code, u.name, coalesce(x.open, 0)::int AS open, coalesce(x.overdue, 0)::int AS overdue,
+           coalesce(x.closed, 0)::int AS closed, coalesce(x.on_time, 0)::int AS on_time,
+           coalesce(x.self_found, 0)::int AS self_found, coalesce(d.points, 0)::int AS deducted
+      FROM duban.units u
+      LEFT JOIN per x ON x.unit_id = u.id
+      LEFT JOIN ded d ON d.unit_id = u.id
+     WHERE u.kind IN ('town', 'street', 'park', 'department')
+  ), scored AS (
+    SELECT b.*,
+           CASE WHEN b.open + b.closed = 0 THEN NULL
+                ELSE round(b.closed::numeric / (b.open + b.closed), 4) END AS rate,
+           round(CASE WHEN b.closed + b.overdue = 0 THEN 100
+                      ELSE 100.0 * (b.on_time + duban.policy_int('index.late_weight_percent') / 100.0
+                                                * (b.closed - b.on_time)) / (b.closed + b.overdue) END
+                 + least(duban.policy_int('index.self_found_points') * b.self_found,
+                         duban.policy_int('index.self_found_cap'))
+                 - duban.policy_int('index.deduction_weight') * b.deducted, 1) AS score
+      FROM base b
+  )
+  SELECT s.id, s.code, s.name, s.open, s.overdue, s.closed, s.on_time, s.closed - s.on_time,
+         s.self_found, s.deducted, s.rate, s.score,
+         (row_number() OVER (ORDER BY s.score DESC, s.code))::int
+    FROM scored s
+$$;
+
+CREATE FUNCTION duban.sweep_bulletin() RETURNS int LANGUAGE plpgsql SET jit = off AS $$
+DECLARE
+  v_today date := duban.today();
+  v_days  date[];
+  v_made  int;
+BEGIN
+  PERFORM duban.sweep_lock('bulletin');
+  v_days := duban.sweep_days('bulletin');
+  IF cardinality(v_days) = 0
+     OR NOT EXISTS (SELECT 1 FROM duban.bulletin_periods(v_days[1], v_today)) THEN
+    RETURN 0;
+  END IF;
+  WITH b AS (
+    SELECT * FROM duban.bulletin_periods(v_days[1], v_today)
+  ), r AS (
+    SELECT * FROM duban.unit_ranking(v_today)
+  ), k AS (
+    SELECT least(duban.policy_int('bulletin.list_size'), count(*)::int / 2) AS k, count(*)::int AS n FROM r
+  ), late AS (
+    SELECT p.ref, p.title, u.code, u.name, p.ladder_due, v_today - p.ladder_due AS days
+      FROM duban.problems p JOIN duban.units u ON u.id = p.unit_id
+     WHERE p.status = 'rectifying' AND p.ladder_due < v_today
+  ), body AS (
+    SELECT jsonb_build_object(
+             'units', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                          'unit', r.unit, 'name', r.name, 'open', r.open, 'overdue', r.overdue,
+                          'closed', r.closed, 'rate', r.rate, 'index', r.score, 'rank', r.rank,
+                          'closed_on_time', r.closed_on_time, 'closed_late', r.closed_late,
+                          'self_found', r.self_found, 'deducted', r.deducted) ORDER BY r.rank)
+                                 FROM r), '[]'),
+             'red', coalesce((SELECT jsonb_agg(r.unit ORDER BY r.rank) FROM r, k WHERE r.rank <= k.k), '[]'),
+             'black', coalesce((SELECT jsonb_agg(r.unit ORDER BY r.rank DESC) FROM r, k
+                                 WHERE r.rank > k.n - k.k), '[]'),
+             'overdue_problems', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                          'ref', l.ref, 'title', l.title, 'unit', l.code, 'unit_name', l.name,
+                          'due', l.ladder_due, 'days', l.days) ORDER BY l.days DESC, l.ref)
+                                 FROM (SELECT * FROM late ORDER BY days DESC, ref
+                                        LIMIT duban.policy_int('bulletin.overdue_max')) l), '[]'),
+             'overdue_total', (SELECT count(*) FROM late),
+             'as_of', v_today) AS doc
+  ), made AS (
+    INSERT INTO duban.notices (key, type, unit_id, channel_id, problem_id, payload, urgency)
+    SELECT format('bulletin:%s:%s:%s', b.period, ru.id, c.id), 'bulletin', ru.id, c.id, NULL,
+           jsonb_build_object('type', 'bulletin', 'period', b.period, 'kind', b.kind, 'day', b.day,
+                              'recipient', ru.code, 'recipient_name', ru.name) || body.doc,
+           60000
+      FROM b CROSS JOIN body
+      JOIN duban.units ru ON ru.kind IN ('office', 'leadership')
+      JOIN duban.channels c ON c.unit_id = ru.id
+    ON CONFLICT (key) DO NOTHING
+    RETURNING 1
+  )
+  SELECT count(*) INTO v_made FROM made;
+  RETURN v_made;
+END $$;
+
+-- Revisit sampling: on the first working day of each quarter, sample.percent (20 %,
+-- rounded up) of the problems closed (closed_on) in the previous quarter, to the office.
+-- The choice is random but stable: the first n by md5(ref || ':' || period). Listed by ref.
+-- Period: the previous quarter `YYYY-Qn`. Nothing when it closed nothing.
+CREATE INDEX problems_closed_on_idx ON duban.problems (closed_on) WHERE closed_on IS NOT NULL;
+
+CREATE FUNCTION duban.sweep_sample() RETURNS int LANGUAGE plpgsql SET jit = off AS $$
+DECLARE
+  v_today date := duban.today();
+  v_pct   int := duban.policy_int('sample.percent');
+  v_days  date[];
+  v_made  int;
+BEGIN
+  PERFORM duban.sweep_lock('sample');
+  v_days := duban.sweep_days('sample');
+  IF NOT EXISTS (SELECT 1 FROM unnest(v_days) d
+                  WHERE d = duban.workday_on_or_after(date_trunc('quarter', d::timestamp)::date)) THEN
+    RETURN 0;
+  END IF;
+  WITH q AS (
+    SELECT to_char(date_trunc('quarter', d::timestamp) - interval '3 months', 'YYYY-"Q"Q') AS period,
+           (date_trunc('quarter', d::timestamp) - interval '3 months')::date AS first_day,
+           (date_trunc('quarter', d::timestamp) - interval '1 day')::date AS last_day
+      FROM unnest(v_days) d
+     WHERE d = duban.workday_on_or_after(date_trunc('quarter', d::timestamp)::date)
+  ), pool AS (
+    SELECT q.period, p.ref, p.title, p.unit_id, count(*) OVER (PARTITION BY q.period) AS n,
+           row_number() OVER (PARTITION BY q.period ORDER BY md5(p.ref || ':' || q.period), p.ref) AS rn
+      FROM q JOIN duban.problems p ON p.closed_on BETWEEN q.first_day AND q.last_day
+  ), picked AS (
+    SELECT pool.period, max(pool.n) AS n, jsonb_agg(pool.ref ORDER BY pool.ref) AS refs,
+           jsonb_object_agg(pool.ref, pool.title) AS titles,
+           jsonb_object_agg(pool.ref, u.code) AS units
+      FROM pool JOIN duban.units u ON u.id = pool.unit_id
+     WHERE pool.rn <= (pool.n * v_pct + 99) / 100
+     GROUP BY pool.period
+  ), made AS (
+    INSERT INTO duban.notices (key, type, unit_id, channel_id, problem_id, payload, urgency)
+    SELECT format('sample:%s:%s:%s', s.period, ru.id, c.id), 'sample', ru.id, c.id, NULL,
+           jsonb_build_object('type', 'sample', 'period', s.period, 'problems', s.refs,
+                              'problem_titles', s.titles, 'problem_units', s.units,
+                              'closed_total', s.n, 'percent', v_pct,
+                              'recipient', ru.code, 'recipient_name', ru.name),
+           30000
+      FROM picked s
+      JOIN duban.units ru ON ru.kind = 'office'
+      JOIN duban.channels c ON c.unit_id = ru.id
+    ON CONFLICT (key) DO NOTHING
+    RETURNING 1
+  )
+  SELECT count(*) INTO v_made FROM made;
+  RETURN v_made;
+END $$;

@@ -1,0 +1,19 @@
+-- 009: every sweep, in order, in the caller's one transaction; each run recorded by
+-- duban.sweep_mark() (the date-driven sweeps read their catch-up window from it).
+-- Returns (sweep, notices made) per sweep.
+CREATE OR REPLACE FUNCTION duban.sweep_all() RETURNS TABLE (sweep text, notices int) LANGUAGE plpgsql AS $$
+DECLARE t timestamptz;
+BEGIN
+  t := clock_timestamp(); sweep := 'ladder'; notices := duban.sweep_ladder();
+  PERFORM duban.sweep_mark(sweep, notices, t); RETURN NEXT;
+  t := clock_timestamp(); sweep := 'acceptance'; notices := duban.sweep_acceptance();
+  PERFORM duban.sweep_mark(sweep, notices, t); RETURN NEXT;
+  t := clock_timestamp(); sweep := 'publicity'; notices := duban.sweep_publicity();
+  PERFORM duban.sweep_mark(sweep, notices, t); RETURN NEXT;
+  t := clock_timestamp(); sweep := 'reports'; notices := duban.sweep_reports();
+  PERFORM duban.sweep_mark(sweep, notices, t); RETURN NEXT;
+  t := clock_timestamp(); sweep := 'bulletin'; notices := duban.sweep_bulletin();
+  PERFORM duban.sweep_mark(sweep, notices, t); RETURN NEXT;
+  t := clock_timestamp(); sweep := 'sample'; notices := duban.sweep_sample();
+  PERFORM duban.sweep_mark(sweep, notices, t); RETURN NEXT;
+END $$;

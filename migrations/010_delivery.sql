@@ -1,0 +1,234 @@
+-- 010: delivery (SPEC §8). Set-based functions duband calls around each webhook message:
+-- claim the deliverable notices under a lease, then record what became of a message.
+--
+-- Leases: claimed_by names the daemon instance, claimed_pid its database backend, and
+-- claimed_until the end of the lease on the real clock. A claim is free again once its lease
+-- is over or its backend is gone from pg_stat_activity: a daemon killed with -9 loses its
+-- connection, so its claims come back at once when it (or another instance) looks again.
+-- Ledger-clock values (the retry time, sent_at) come in as p_now: the daemon's duban clock.
+
+ALTER TABLE duban.notices ADD COLUMN claimed_pid int;
+COMMENT ON COLUMN duban.notices.claimed_pid IS
+  'pg_backend_pid() of the connection that claimed the notice (a claim dies with it)';
+COMMENT ON COLUMN duban.notices.claimed_by IS 'the duband instance that claimed the notice';
+
+-- Messages a second a channel may receive, so that a per-minute rate is not spent in one burst
+-- (Slack allows about one a second, WeCom and DingTalk dislike bursts too): Feishu's documented
+-- 5, else the per-minute rate spread over the minute (at least 1); NULL when unlimited.
+CREATE FUNCTION duban.channel_burst(p_kind text, p_rate int) RETURNS int LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN p_kind = 'feishu' THEN least(5, greatest(1, duban.channel_rate(p_kind, p_rate)))
+              WHEN duban.channel_rate(p_kind, p_rate) IS NULL THEN NULL
+              ELSE greatest(1, duban.channel_rate(p_kind, p_rate) / 60) END
+$$;
+
+-- Claims the notices deliverable at p_now (ledger clock): pending, due, not leased by a live
+-- claimer, in the delivery window [p_window_start, p_window_end) (minutes after local
+-- midnight in p_tz) and on a working day when p_workdays_only, on channels that are not
+-- paused, that no live claimer is working on (one claimer per channel at a time), and that have
+-- rate budget left (messages logged in channel_sends over the last 60 s of real time against
+-- duban.channel_rate(), and over the last second against duban.channel_burst()). At most
+-- p_max_channels channels and p_max_per_channel notices per channel. Rows come grouped by
+-- channel, most urgent first; budget is the messages the channel may still take now (NULL: no
+-- limit); lease_until the real-clock end of the lease (epoch seconds); payload the §8 fields
+-- with the notice id.
+CREATE FUNCTION duban.deliver_claim(
+  p_now timestamptz, p_tz text, p_window_start int, p_window_end int, p_workdays_only boolean,
+  p_lease_seconds double precision, p_claimer text, p_max_channels int, p_max_per_channel int)
+RETURNS TABLE (notice_id bigint, channel_id int, kind text, url text, secret text, mention jsonb,
+               unit text, budget int, lease_until double precision, payload jsonb)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+  v_local  timestamp := p_now AT TIME ZONE p_tz;
+  v_minute int := extract(hour FROM v_local)::int * 60 + extract(minute FROM v_local)::int;
+BEGIN
+  IF v_minute < p_window_start OR v_minute >= p_window_end THEN
+    RETURN;
+  END IF;
+  IF p_workdays_only AND NOT duban.is_workday(v_local::date) THEN
+    RETURN;
+  END IF;
+  RETURN QUERY
+  WITH live AS (
+    SELECT a.pid FROM pg_stat_activity a
+  ), candidates AS (
+    SELECT n.id, n.channel_id, n.urgency
+      FROM duban.notices n
+      JOIN duban.channels c ON c.id = n.channel_id
+     WHERE n.status = 'pending' AND n.next_attempt_at <= p_now
+       AND (c.paused_until IS NULL OR c.paused_until <= clock_timestamp())
+       AND (n.claimed_until IS NULL OR n.claimed_until < clock_timestamp()
+            OR n.claimed_pid IS NULL OR n.claimed_pid NOT IN (SELECT l.pid FROM live l))
+       -- one claimer per channel at a time, so that instances sharing the outbox cannot
+       -- together exceed the channel's rate budget
+       AND NOT EXISTS (SELECT 1 FROM duban.notices o
+                        WHERE o.channel_id = n.channel_id AND o.status = 'pending'
+                          AND o.claimed_until >= clock_timestamp()
+                          AND o.claimed_pid IN (SELECT l.pid FROM live l))
+       FOR UPDATE OF n SKIP LOCKED
+  ), budgets AS (
+    SELECT c.id, c.kind, c.url, c.secret, to_jsonb(c.mention) AS mention, u.code AS unit,
+           least(r.rate - (SELECT count(*)::int FROM duban.channel_sends s
+                            WHERE s.channel_id = c.id
+                              AND s.sent_at > clock_timestamp() - interval '60 seconds'),
+                 r.burst - (SELECT count(*)::int FROM duban.channel_sends s
+                             WHERE s.channel_id = c.id
+                               AND s.sent_at > clock_timestamp() - interval '1 second')) AS budget
+      FROM duban.channels c
+      JOIN duban.units u ON u.id = c.unit_id
+     CROSS JOIN LATERAL (SELECT duban.channel_rate(c.kind, c.rate) AS rate,
+                                duban.channel_burst(c.kind, c.rate) AS burst) r
+     WHERE c.id IN (SELECT cd.channel_id FROM candidates cd)
+  ), usable AS (
+    SELECT b.* FROM budgets b
+     WHERE b.budget IS NULL OR b.budget > 0
+     ORDER BY b.id
+     LIMIT p_max_channels
+  ), picked AS (
+    SELECT x.id
+      FROM (SELECT cd.id, row_number() OVER (PARTITION BY cd.channel_id
+                                             ORDER BY cd.urgency DESC, cd.id) AS rn
+              FROM candidates cd
+             WHERE cd.channel_id IN (SELECT us.id FROM usable us)) x
+     WHERE x.rn <= p_max_per_channel
+  ), claimed AS (
+    UPDATE duban.notices n
+       SET claimed_by = p_claimer, claimed_pid = pg_backend_pid(),
+           claimed_until = clock_timestamp() + make_interval(secs => p_lease_seconds)
+      FROM picked
+     WHERE n.id = picked.id
+    RETURNING n.id, n.channel_id, n.urgency, n.type, n.payload, n.claimed_until
+  )
+  SELECT cl.id, cl.channel_id, us.kind, us.url, us.secret, us.mention, us.unit, us.budget,
+         extract(epoch FROM cl.claimed_until)::double precision,
+         cl.payload || jsonb_build_object('id', cl.id, 'type', cl.type)
+    FROM claimed cl
+    JOIN usable us ON us.id = cl.channel_id
+   ORDER BY cl.channel_id, cl.urgency DESC, cl.id;
+END $$;
+
+-- A message went out: its notices are sent (sent_at on the ledger clock, one more attempt,
+-- claim cleared) and the channel's send is logged on the real clock for its rate budget.
+-- Returns how many notices changed.
+CREATE FUNCTION duban.deliver_sent(p_ids bigint[], p_channel int, p_now timestamptz)
+RETURNS int LANGUAGE plpgsql AS $$
+DECLARE v_n int;
+BEGIN
+  UPDATE duban.notices
+     SET status = 'sent', sent_at = p_now, attempts = attempts + 1, last_error = NULL,
+         claimed_by = NULL, claimed_pid = NULL, claimed_until = NULL
+   WHERE id = ANY (p_ids) AND status = 'pending';
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  INSERT INTO duban.channel_sends (channel_id)
+  SELECT c.id FROM duban.channels c WHERE c.id = p_channel;
+  DELETE FROM duban.channel_sends
+   WHERE channel_id = p_channel AND sent_at < clock_timestamp() - interval '1 hour';
+  RETURN v_n;
+END $$;
+
+-- A message failed: each of its notices counts one more attempt and is either retried at
+-- p_now + max(p_min_delay, backoff) — backoff = 30 s × 2^(attempts − 1), ±20 % jitter, at most
+-- 1 h — or dead (p_permanent, or attempts reached p_max_attempts). p_pause > 0 pauses the
+-- channel that many real seconds (the platform throttled it). Notices meanwhile claimed by
+-- another instance are left to it. Returns the notices changed with their new state.
+CREATE FUNCTION duban.deliver_failed(
+  p_ids bigint[], p_channel int, p_now timestamptz, p_error text, p_permanent boolean,
+  p_min_delay double precision, p_max_attempts int, p_pause double precision, p_claimer text)
+RETURNS TABLE (notice_id bigint, status text, attempts int, next_attempt_at timestamptz)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+  v_jitter double precision := 0.8 + 0.4 * random();  -- one draw: a digest stays together
+BEGIN
+  IF coalesce(p_pause, 0) > 0 THEN
+    UPDATE duban.channels c
+       SET paused_until = greatest(coalesce(c.paused_until, '-infinity'),
+                                   clock_timestamp() + make_interval(secs => p_pause))
+     WHERE c.id = p_channel;
+  END IF;
+  RETURN QUERY
+  WITH changed AS (
+    UPDATE duban.notices n
+       SET attempts = n.attempts + 1,
+           last_error = left(coalesce(p_error, ''), 500),
+           status = CASE WHEN p_permanent OR n.attempts + 1 >= p_max_attempts
+                         THEN 'dead' ELSE 'pending' END,
+           next_attempt_at = CASE WHEN p_permanent OR n.attempts + 1 >= p_max_attempts
+                                  THEN n.next_attempt_at
+                                  ELSE p_now + make_interval(secs => greatest(
+                                         coalesce(p_min_delay, 0),
+                                         least(3600, 30 * power(2, least(n.attempts, 20))
+                                                        * v_jitter))) END,
+           claimed_by = NULL, claimed_pid = NULL, claimed_until = NULL
+     WHERE n.id = ANY (p_ids) AND n.status = 'pending'
+       AND (n.claimed_by IS NULL OR n.claimed_by = p_claimer)
+    RETURNING n.id, n.status, n.attempts, n.next_attempt_at
+  )
+  SELECT c.id, c.status, c.attempts, c.next_attempt_at FROM changed c ORDER BY c.id;
+END $$;
+
+-- Hands claimed notices back without counting an attempt (rate budget used up, lease about to
+-- run out before the send, or the daemon is stopping). Returns how many were released.
+CREATE FUNCTION duban.deliver_release(p_ids bigint[], p_claimer text)
+RETURNS int LANGUAGE plpgsql AS $$
+DECLARE v_n int;
+BEGIN
+  UPDATE duban.notices
+     SET claimed_by = NULL, claimed_pid = NULL, claimed_until = NULL
+   WHERE id = ANY (p_ids) AND status = 'pending' AND claimed_by = p_claimer;
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  RETURN v_n;
+END $$;
+
+-- Seconds until a pending notice that is not deliverable now may become so: its retry time
+-- (ledger clock), its channel's pause, or the real-clock moment its channel's rate budget
+-- (per minute or per second) frees up again. NULL when nothing waits, or outside the delivery
+-- window (the daemon's sweep timer covers the window opening). Notices leased right now are
+-- left out: their claimer is handling them.
+CREATE FUNCTION duban.deliver_wait(p_now timestamptz, p_tz text, p_window_start int,
+                                   p_window_end int, p_workdays_only boolean)
+RETURNS double precision LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_local  timestamp := p_now AT TIME ZONE p_tz;
+  v_minute int := extract(hour FROM v_local)::int * 60 + extract(minute FROM v_local)::int;
+  v_wait   double precision;
+BEGIN
+  IF v_minute < p_window_start OR v_minute >= p_window_end
+     OR (p_workdays_only AND NOT duban.is_workday(v_local::date)) THEN
+    RETURN NULL;
+  END IF;
+  WITH pend AS (
+    SELECT n.channel_id, min(n.next_attempt_at) AS due
+      FROM duban.notices n
+     WHERE n.status = 'pending'
+       AND (n.claimed_until IS NULL OR n.claimed_until < clock_timestamp())
+     GROUP BY n.channel_id
+  )
+  SELECT min(greatest(
+           extract(epoch FROM p.due - p_now),
+           extract(epoch FROM c.paused_until - clock_timestamp()),
+           CASE WHEN w.n60 >= r.rate
+                THEN extract(epoch FROM w.first60 + interval '60 seconds' - clock_timestamp()) END,
+           CASE WHEN w.n1 >= r.burst
+                THEN extract(epoch FROM w.first1 + interval '1 second' - clock_timestamp()) END,
+           0))
+    INTO v_wait
+    FROM pend p
+    JOIN duban.channels c ON c.id = p.channel_id
+   CROSS JOIN LATERAL (SELECT duban.channel_rate(c.kind, c.rate) AS rate,
+                              duban.channel_burst(c.kind, c.rate) AS burst) r
+   CROSS JOIN LATERAL (
+     SELECT count(*) AS n60, min(s.sent_at) AS first60,
+            count(*) FILTER (WHERE s.sent_at > clock_timestamp() - interval '1 second') AS n1,
+            min(s.sent_at) FILTER (WHERE s.sent_at > clock_timestamp() - interval '1 second') AS first1
+       FROM duban.channel_sends s
+      WHERE s.channel_id = c.id AND s.sent_at > clock_timestamp() - interval '60 seconds') w;
+  RETURN v_wait;
+END $$;
+
+-- Gauges for the daemon's metrics and status line (index scans on notices.status).
+CREATE FUNCTION duban.notice_counts(OUT pending bigint, OUT dead bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT (SELECT count(*) FROM duban.notices WHERE status = 'pending'),
+         (SELECT count(*) FROM duban.notices WHERE status = 'dead')
+$$;
