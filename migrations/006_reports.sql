@@ -19,7 +19,8 @@
 
 INSERT INTO duban.policy (key, value, description) VALUES
   ('report.self_found_remind_day', '20', 'monthly-self-found 每月自查上报: reminder on this day of the month'),
-  ('report.dispatch_remind_day', '25', 'monthly-dispatch 每月调度: reminder on this day of the month');
+  ('report.dispatch_remind_day', '25', 'monthly-dispatch 每月调度: reminder on this day of the month'),
+  ('report.missed_problems_max', '50', 'monthly-dispatch missed list: problems named per unit at most (all are counted)');
 
 -- Self-found problems of a unit by creation time (monthly-self-found, bulletin index).
 CREATE INDEX problems_self_found_idx ON duban.problems (unit_id, created_at) WHERE source = '自查';
@@ -188,7 +189,8 @@ BEGIN
     SELECT o.schedule, o.kind, o.label, o.period, o.due,
            jsonb_agg(u.code ORDER BY u.code) AS units,
            jsonb_object_agg(u.code, u.name) AS unit_names,
-           jsonb_agg(jsonb_build_object('unit', u.code, 'name', u.name, 'problems', o.refs)
+           jsonb_agg(jsonb_build_object('unit', u.code, 'name', u.name, 'count', cardinality(o.refs),
+                                        'problems', o.refs[1:duban.policy_int('report.missed_problems_max')])
                      ORDER BY u.code) FILTER (WHERE o.refs IS NOT NULL) AS unit_problems
       FROM owing o JOIN duban.units u ON u.id = o.unit_id
      WHERE o.what = 'missed'

@@ -51,6 +51,12 @@ BEGIN
   RETURN QUERY
   WITH live AS (
     SELECT a.pid FROM pg_stat_activity a
+  ), busy AS (        -- channels a live claimer is working on: one claimer per channel at a time,
+                      -- so that instances sharing the outbox cannot together exceed a rate budget
+    SELECT DISTINCT o.channel_id
+      FROM duban.notices o
+     WHERE o.status = 'pending' AND o.claimed_until >= clock_timestamp()
+       AND o.claimed_pid IN (SELECT l.pid FROM live l)
   ), candidates AS (
     SELECT n.id, n.channel_id, n.urgency
       FROM duban.notices n
@@ -59,12 +65,7 @@ BEGIN
        AND (c.paused_until IS NULL OR c.paused_until <= clock_timestamp())
        AND (n.claimed_until IS NULL OR n.claimed_until < clock_timestamp()
             OR n.claimed_pid IS NULL OR n.claimed_pid NOT IN (SELECT l.pid FROM live l))
-       -- one claimer per channel at a time, so that instances sharing the outbox cannot
-       -- together exceed the channel's rate budget
-       AND NOT EXISTS (SELECT 1 FROM duban.notices o
-                        WHERE o.channel_id = n.channel_id AND o.status = 'pending'
-                          AND o.claimed_until >= clock_timestamp()
-                          AND o.claimed_pid IN (SELECT l.pid FROM live l))
+       AND n.channel_id NOT IN (SELECT b.channel_id FROM busy b)
        FOR UPDATE OF n SKIP LOCKED
   ), budgets AS (
     SELECT c.id, c.kind, c.url, c.secret, to_jsonb(c.mention) AS mention, u.code AS unit,

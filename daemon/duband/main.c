@@ -329,6 +329,7 @@ int main(int argc, char **argv)
 {
 	struct duband d;
 	struct options o;
+	bool logging;
 	int rc;
 
 	memset(&d, 0, sizeof(d));
@@ -337,6 +338,7 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	rc = main_environment(&d, &o);
+	logging = rc < 0; /* the log is open */
 	if (rc < 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		rc = main_fail(&d, EX_OSERR, "cannot initialise libcurl");
 	if (rc < 0 && o.migrate)
@@ -354,7 +356,7 @@ int main(int argc, char **argv)
 		rc = d.exit_code;
 	}
 	main_teardown(&d);
-	if (d.base != NULL) /* got as far as the set-up: the log is open */
+	if (logging)
 		log_event(rc == 0 ? LOG_INFO : LOG_NOTICE, "event=exit code=%d", rc);
 	log_close();
 	curl_global_cleanup();

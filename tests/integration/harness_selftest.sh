@@ -155,8 +155,11 @@ assert_eq '200 {"code": 9499, "msg": "Bad Request"}' "$(post /feishu/fs2 "$(fsbo
 assert_contains "$(post /feishu/fs2 '{"msg_type":"post","content":{}}')" '"code": 9499' "feishu shape"
 codes=''
 fs3=$(fsbody burst)
-for i in 1 2 3 4 5 6 7; do codes+="$(post /feishu/fs3 "$fs3" | sed 's/.*"code": \([0-9]*\).*/\1/') "; done
-assert_contains "$codes" "11232" "feishu 5 per second ($codes)"
+# the per-minute window (lowered to 3 here) is the deterministic check; the 5/s one
+# depends on how fast this machine sends, so it is not asserted
+receiver_set '{"name":"feishu/fs3","rate":3}'
+for i in 1 2 3 4; do codes+="$(post /feishu/fs3 "$fs3" | sed 's/.*"code": \([0-9]*\).*/\1/') "; done
+assert_eq "0 0 0 11232 " "$codes" "feishu per-minute limit"
 assert_contains "$(received --path /feishu/fs3 --outcome rate_limited --jsonl | head -n 1)" 'frequency limited psm[' "feishu rate message"
 
 # slack
