@@ -19,7 +19,8 @@ DIR/problems.csv  the problem ledger as an office's Excel saves it: UTF-8 with a
                   D = --day so that a sweep on D after one on D-1 raises exactly --fire of them
                   a stage: 70 % reach 提示 (deadline D+30), 20 % 警示 (deadline D+15, progress
                   < 80), 10 % 督办 (deadline D-1); the others are due after D+30. The rest are
-                  已办结 (closed) history rows, due and closed from 2019 on, before D.
+                  已办结 (closed) history rows, closed between 2019-01-01 and D, each due
+                  within 200 days before or 60 days after its closing date.
 --vary N          every Nth problem's title gets " (修订)": a re-import of such a file over
                   one made without it updates exactly those rows.
 """
