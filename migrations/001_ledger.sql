@@ -89,18 +89,41 @@ CREATE INDEX problems_status_idx ON duban.problems (status);
 CREATE INDEX problems_open_deadline_idx ON duban.problems (ladder_due) WHERE status <> 'closed';
 
 -- Every supervisor id must name a unit (arrays cannot carry foreign keys).
-CREATE FUNCTION duban.problems_check_supervisors() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE missing int;
+-- Set-based on INSERT (bulk imports check all new rows in one query), per row
+-- only when an UPDATE sets supervisor_ids.
+CREATE FUNCTION duban.supervisors_missing_raise(p_ref text, p_missing int) RETURNS void
+LANGUAGE plpgsql AS $$
 BEGIN
-  SELECT s INTO missing FROM unnest(NEW.supervisor_ids) s
+  IF p_ref IS NOT NULL THEN
+    RAISE EXCEPTION 'problem %: supervisor unit id % does not exist', p_ref, p_missing
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+END $$;
+
+CREATE FUNCTION duban.problems_check_supervisors_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE v_ref text; v_missing int;
+BEGIN
+  SELECT n.ref, s.id INTO v_ref, v_missing
+    FROM new_rows n CROSS JOIN LATERAL unnest(n.supervisor_ids) s(id)
+   WHERE NOT EXISTS (SELECT 1 FROM duban.units u WHERE u.id = s.id) LIMIT 1;
+  PERFORM duban.supervisors_missing_raise(v_ref, v_missing);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER problems_supervisors_exist_insert AFTER INSERT ON duban.problems
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION duban.problems_check_supervisors_rows();
+
+CREATE FUNCTION duban.problems_check_supervisors() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE v_missing int;
+BEGIN
+  SELECT s INTO v_missing FROM unnest(NEW.supervisor_ids) s
    WHERE NOT EXISTS (SELECT 1 FROM duban.units u WHERE u.id = s) LIMIT 1;
   IF FOUND THEN
-    RAISE EXCEPTION 'problem %: supervisor unit id % does not exist', NEW.ref, missing
-      USING ERRCODE = 'foreign_key_violation';
+    PERFORM duban.supervisors_missing_raise(NEW.ref, v_missing);
   END IF;
   RETURN NEW;
 END $$;
-CREATE TRIGGER problems_supervisors_exist BEFORE INSERT OR UPDATE OF supervisor_ids ON duban.problems
+CREATE TRIGGER problems_supervisors_exist BEFORE UPDATE OF supervisor_ids ON duban.problems
   FOR EACH ROW EXECUTE FUNCTION duban.problems_check_supervisors();
 
 CREATE FUNCTION duban.units_protect() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -28,7 +28,11 @@ $$;
 
 CREATE FUNCTION duban.problems_ladder_state() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  NEW.ladder_due := duban.ladder_due_of(NEW.id, NEW.long_term, NEW.deadline);
+  IF NEW.long_term THEN
+    NEW.ladder_due := duban.ladder_due_of(NEW.id, NEW.long_term, NEW.deadline);
+  ELSE
+    NEW.ladder_due := NEW.deadline;   -- the common case, without a query
+  END IF;
   IF TG_OP = 'INSERT' OR NEW.ladder_due IS DISTINCT FROM OLD.ladder_due
      OR (OLD.status = 'closed' AND NEW.status = 'rectifying') THEN
     -- a new D starts a fresh ladder
@@ -40,8 +44,12 @@ BEGIN
     NEW.acceptance_stage := 0;
     NEW.acceptance_cycle := 0;
   END IF;
-  NEW.ladder_next_on := duban.ladder_next(NEW.ladder_stage, NEW.ladder_due, NEW.progress,
-                                          NEW.supervise_first_on, NEW.supervise_cycle);
+  IF NEW.status = 'rectifying' THEN
+    NEW.ladder_next_on := duban.ladder_next(NEW.ladder_stage, NEW.ladder_due, NEW.progress,
+                                            NEW.supervise_first_on, NEW.supervise_cycle);
+  ELSE
+    NEW.ladder_next_on := NULL;       -- off the ladder (the index only holds rectifying rows)
+  END IF;
   IF TG_OP = 'UPDATE' THEN
     NEW.updated_at := duban.now();
   END IF;
@@ -79,12 +87,16 @@ CREATE FUNCTION duban.history_action(p_default text) RETURNS text LANGUAGE sql S
   SELECT coalesce(nullif(current_setting('duban.action', true), ''), p_default)
 $$;
 
--- Set-based: one INSERT per statement, however many rows it touched.
+-- Set-based: one INSERT per statement, however many rows it touched. A new
+-- problem's entry names its key fields (later changes carry full before/after);
+-- kept lean because a first import writes one per ledger row.
 CREATE FUNCTION duban.problems_history_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO duban.history (problem_id, action, detail)
-  SELECT n.id, duban.history_action('create'), duban.history_detail(jsonb_build_object('after', duban.problem_doc(n)))
-    FROM new_rows n;
+  SELECT n.id, duban.history_action('create'), duban.history_detail(jsonb_build_object('after',
+           jsonb_build_object('ref', n.ref, 'level', n.level, 'title', n.title, 'unit', u.code,
+                              'deadline', n.deadline, 'status', n.status, 'progress', n.progress)))
+    FROM new_rows n JOIN duban.units u ON u.id = n.unit_id;
   RETURN NULL;
 END $$;
 CREATE TRIGGER problems_history_insert AFTER INSERT ON duban.problems

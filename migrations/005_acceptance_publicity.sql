@@ -100,17 +100,19 @@ BEGIN
     SELECT due.*, greatest(old_stage, CASE WHEN wd > v_limit THEN 2 WHEN wd >= v_prompt THEN 1
                                            ELSE 0 END) AS new_stage
       FROM due
-  ), decided AS (
+  ), cycled AS (
     SELECT staged.*, CASE WHEN new_stage = 2 THEN greatest(old_cycle, (wd - v_limit - 1) / v_repeat + 1)
                           ELSE old_cycle END AS new_cycle
       FROM staged
+  ), decided AS (
+    SELECT cycled.*, c.ord + duban.acceptance_step(new_stage, new_cycle) AS next_ord
+      FROM cycled JOIN cal c ON c.day = cycled.applied_on
   ), upd AS (
     UPDATE duban.problems p
        SET acceptance_stage = x.new_stage, acceptance_cycle = x.new_cycle,
            acceptance_next_on = coalesce(n.day, duban.acceptance_next(x.applied_on, x.new_stage, x.new_cycle))
       FROM decided x
-      JOIN cal c ON c.day = x.applied_on
-      LEFT JOIN cal n ON n.workday AND n.ord = c.ord + duban.acceptance_step(x.new_stage, x.new_cycle)
+      LEFT JOIN cal n ON n.workday AND n.ord = x.next_ord
      WHERE p.id = x.id
     RETURNING p.id, p.ref, p.title, p.unit_id, p.supervisor_ids, x.applied_on, x.wd, x.decide_by,
               x.old_stage, x.new_stage, x.old_cycle, x.new_cycle

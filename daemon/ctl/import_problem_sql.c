@@ -29,19 +29,25 @@ static const char dup_sql[] =
 
 /* The rows that need work, found in one join with the ledger: new refs, status conflicts
  * and rows whose present columns differ (appended by build_work()). Re-importing an
- * unchanged file leaves this table empty. */
+ * unchanged file leaves this table empty. The file's status says open (rectifying:
+ * 正在办理, 阶段办结) or closed; it conflicts with the ledger when one side is closed and
+ * the other not — an applied or publicizing problem is still open in the office's sheet,
+ * so a file exported by `problem list --csv` imports back unchanged. */
+#define STATUS_CONFLICT(s, p) \
+	"(" s ".status IS NOT NULL AND (" s ".status = 'closed') <> (" p " = 'closed'))"
+
 static const char work_head[] =
 	"CREATE TEMP TABLE imp_work ON COMMIT DROP AS"
 	" SELECT s.*, p.id AS pid, p.status AS old_status, p.progress AS old_progress"
 	" FROM pg_temp.imp_problems s LEFT JOIN duban.problems p ON p.ref = s.ref"
-	" WHERE p.id IS NULL OR (s.status IS NOT NULL AND s.status <> p.status) OR ";
+	" WHERE p.id IS NULL OR " STATUS_CONFLICT("s", "p.status") " OR ";
 
 static const char status_sql[] =
 	"SELECT line, format('problem %s is %s in the ledger, the file says %s: status changes"
 	" go through dubanctl problem apply, accept, reject, object and reopen',"
 	" ref, old_status, status), count(*) OVER ()"
-	" FROM pg_temp.imp_work WHERE pid IS NOT NULL AND status IS NOT NULL"
-	" AND status <> old_status ORDER BY line LIMIT " IMP_SQL_ERROR_LIMIT;
+	" FROM pg_temp.imp_work s WHERE pid IS NOT NULL AND " STATUS_CONFLICT("s", "old_status")
+	" ORDER BY line LIMIT " IMP_SQL_ERROR_LIMIT;
 
 static const char progress_note_sql[] =
 	"INSERT INTO duban.progress_notes (problem_id, percent, note)"

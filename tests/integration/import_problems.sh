@@ -135,18 +135,29 @@ assert_eq "imported progress.csv: 2 rows, 0 added, 0 updated, 2 unchanged" "$LAS
 assert_eq 1 "$(psql_q "SELECT count(*) FROM duban.progress_notes")" "no second note"
 
 # ------------------------------------------------------------- status conflicts
+# An applied problem is still open (正在办理) in the office's sheet: no conflict, no change.
 psql_q "UPDATE duban.problems SET status = 'applied', applied_on = '2026-03-06' WHERE ref = 'ZY-02'"
+assert_exit 0 "ledger says applied, the file 阶段办结 (open)" -- ctl problem import ledger.csv
+assert_eq "imported ledger.csv: 4 rows, 0 added, 1 updated, 3 unchanged" "$LAST_OUT" "only ZY-01 (back to its first title and deadline)"
 STATE=$(count)
-assert_exit 65 "ledger says applied, the file 阶段办结" -- ctl problem import ledger.csv
-assert_eq "ledger.csv:4: 办理状态: problem ZY-02 is applied in the ledger, the file says rectifying: status changes go through dubanctl problem apply, accept, reject, object and reopen
-dubanctl: ledger.csv: 1 error, nothing imported" "$LAST_ERR" "status conflict named on its line"
-assert_eq "$STATE" "$(count)" "nothing written"
-assert_exit 0 "no status column: status untouched" -- ctl problem import noprogress.csv
-assert_eq applied "$(psql_q "SELECT status FROM duban.problems WHERE ref = 'ZY-02'")" "still applied"
-sed -e 's/,已办结,2025年12月20日,/,正在办理,,/' ledger.csv >reopen.csv
-assert_exit 65 "closed in the ledger, open in the file" -- ctl problem import reopen.csv
+assert_eq applied "$(psql_q "SELECT status FROM duban.problems WHERE ref = 'ZY-02'")" "status never written by an import"
+sed -e 's/,阶段办结,,80/,已办结,2026-03-07,80/' ledger.csv >close.csv
+assert_exit 65 "closing an applied problem by import" -- ctl problem import close.csv
+assert_eq "close.csv:4: 办理状态: problem ZY-02 is applied in the ledger, the file says closed: status changes go through dubanctl problem apply, accept, reject, object and reopen
+dubanctl: close.csv: 1 error, nothing imported" "$LAST_ERR" "status conflict named on its line"
+sed -e 's/,已办结,2025年12月20日,/,正在办理,,/' -e 's/清零,,,/清零,已办结,2026-03-01,/' ledger.csv >reopen.csv
+assert_exit 65 "closed in the ledger, open in the file; open in the ledger, closed in the file" -- ctl problem import reopen.csv
 assert_contains "$LAST_ERR" "reopen.csv:5: 办理状态: problem ZY-03 is closed in the ledger, the file says rectifying" "no reopening by import"
-assert_contains "$LAST_ERR" "reopen.csv:4: 办理状态: problem ZY-02 is applied" "both conflicts reported"
+assert_contains "$LAST_ERR" "reopen.csv:6: 办理状态: problem ZY-04 is rectifying in the ledger, the file says closed" "no closing by import"
+assert_contains "$LAST_ERR" "2 errors, nothing imported" "both conflicts reported"
+assert_eq "$STATE" "$(count)" "nothing written"
+
+# The CSV that `problem list --csv` writes imports back without a change.
+assert_exit 0 "problem list --csv" -- ctl problem list --csv
+cp "$TEST_TMP/last.out" listed.csv
+assert_exit 0 "re-import of problem list --csv" -- ctl problem import listed.csv
+assert_eq "imported listed.csv: 4 rows, 0 added, 0 updated, 4 unchanged" "$LAST_OUT" "list --csv round trip"
+assert_eq "$STATE" "$(count)" "round trip writes nothing"
 
 # ------------------------------------------------------------- closed history rows
 printf '编号,层级,问题,主体责任单位,监管责任单位,整改时限,办理状态,办结日期\nH-1,区级,历史问题一,DH,EPB,2021-12-31,已办结,2021/12/1\nH-2,区级,历史问题二,XH,WRB,2022-06-30,closed,2022-07-15\nH-3,district,在办问题,XH,WRB,2026-06-30,rectifying,\n' >history.csv
