@@ -143,9 +143,9 @@ days() {  # FROM TO: the days from FROM to TO
   q postgres -c "SELECT generate_series(date '$1', date '$2', interval '1 day')::date"
 }
 
-DB1=duban_sql_rules_daily
-DB2=duban_sql_rules_gaps
-DB3=duban_sql_rules_race
+DB1=${SQL_RULES_DB:-duban_sql_rules}_daily
+DB2=${SQL_RULES_DB:-duban_sql_rules}_gaps
+DB3=${SQL_RULES_DB:-duban_sql_rules}_race
 # shellcheck disable=SC2207
 GAPS=($(days 2026-02-26 2026-03-04) $(days 2026-03-11 2026-03-12) $(days 2026-03-31 2026-04-02)
       $(days 2026-05-01 2026-05-05) $(days 2026-10-06 2026-10-09) $(days 2026-12-03 2026-12-07)
