@@ -20,7 +20,9 @@ CREATE FUNCTION duban.stage_name(p_stage int) RETURNS text LANGUAGE sql IMMUTABL
   SELECT (ARRAY['prompt', 'warn', 'supervise', 'interview'])[p_stage]
 $$;
 
-CREATE FUNCTION duban.sweep_ladder() RETURNS int LANGUAGE plpgsql AS $$
+-- jit off: on a large ledger the planner's estimates would JIT-compile every call
+-- (tens of ms) for what is an index range scan returning few rows.
+CREATE FUNCTION duban.sweep_ladder() RETURNS int LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
   v_today   date := duban.today();
   v_prompt  int := duban.policy_int('ladder.prompt_days');

@@ -31,8 +31,10 @@ RETURNS TABLE (day date, period text, kind text) LANGUAGE sql STABLE AS $$
          ) x
 $$;
 
--- The ranking of the local units (kinds town, street, park, department) on local date p_day.
--- Per unit, over the problems of which it is the main unit:
+-- The ranking of the local units (kinds town, street, park, department) on local date p_day,
+-- for year p_year (default: p_day's; a bulletin passes the year of the period it reviews, so
+-- the December bulletin of early January still counts December's year). Per unit, over the
+-- problems of which it is the main unit:
 --   open     = problems not closed (rectifying, applied, publicizing)
 --   overdue  = rectifying problems whose due date D (ladder_due: earliest unmet milestone,
 --              else deadline) is before p_day
@@ -40,8 +42,8 @@ $$;
 --              or closed_on when imported without one) on or before their deadline;
 --              closed_late = the others
 --   rate     = closed / (open + closed), a fraction 0..1 (4 decimals); NULL without problems
---   self_found = problems with source 自查 created (local date) in p_day's year up to p_day
---   deducted = deduction points of p_day's year
+--   self_found = problems with source 自查 created (local date) in p_year, up to p_day
+--   deducted = deduction points of p_year
 -- index (score), with the default policy:
 --   index = round(R + min(5 × self_found, 20) − 1 × deducted, 1)
 --   R     = 100 × (closed_on_time + 0.5 × closed_late) / (closed + overdue),
@@ -49,7 +51,7 @@ $$;
 -- Open problems not yet due do not count either way. Rank 1 is the highest index; ties go
 -- to the smaller unit code. Weights: policy index.late_weight_percent (50),
 -- index.self_found_points (5), index.self_found_cap (20), index.deduction_weight (1).
-CREATE FUNCTION duban.unit_ranking(p_day date)
+CREATE FUNCTION duban.unit_ranking(p_day date, p_year int DEFAULT NULL)
 RETURNS TABLE (unit_id int, unit text, name text, open int, overdue int, closed int,
                closed_on_time int, closed_late int, self_found int, deducted int,
                rate numeric, score numeric, rank int)
@@ -62,14 +64,16 @@ LANGUAGE sql STABLE AS $$
            count(*) FILTER (WHERE p.status = 'closed'
                               AND coalesce(p.applied_on, p.closed_on) <= p.deadline) AS on_time,
            count(*) FILTER (WHERE p.source = '自查'
-                              AND p.created_at >= date_trunc('year', p_day::timestamp) AT TIME ZONE duban.tz()
-                              AND p.created_at < (p_day + 1)::timestamp AT TIME ZONE duban.tz()) AS self_found
+                              AND p.created_at >= make_timestamp(y.year, 1, 1, 0, 0, 0) AT TIME ZONE duban.tz()
+                              AND p.created_at < least(make_timestamp(y.year + 1, 1, 1, 0, 0, 0),
+                                                       (p_day + 1)::timestamp) AT TIME ZONE duban.tz()) AS self_found
       FROM duban.problems p
+     CROSS JOIN (SELECT coalesce(p_year, extract(year FROM p_day)::int) AS year) y
      GROUP BY p.unit_id
   ), ded AS (
     SELECT d.unit_id, sum(d.points) AS points
       FROM duban.deductions d
-     WHERE d.year = extract(year FROM p_day)::int
+     WHERE d.year = coalesce(p_year, extract(year FROM p_day)::int)
      GROUP BY d.unit_id
   ), base AS (
     SELECT u.id, u.code, u.name, coalesce(x.open, 0)::int AS open, coalesce(x.overdue, 0)::int AS overdue,
@@ -110,40 +114,49 @@ BEGIN
     RETURN 0;
   END IF;
   WITH b AS (
-    SELECT * FROM duban.bulletin_periods(v_days[1], v_today)
+    -- the year under review: a monthly bulletin's period is the month before
+    SELECT bp.*, CASE WHEN bp.kind = 'monthly' THEN left(bp.period, 4)::int
+                      ELSE extract(year FROM bp.day)::int END AS year
+      FROM duban.bulletin_periods(v_days[1], v_today) bp
   ), r AS (
-    SELECT * FROM duban.unit_ranking(v_today)
+    SELECT b.period, x.* FROM b CROSS JOIN LATERAL duban.unit_ranking(v_today, b.year) x
   ), k AS (
-    SELECT least(duban.policy_int('bulletin.list_size'), count(*)::int / 2) AS k, count(*)::int AS n FROM r
+    SELECT r.period, least(duban.policy_int('bulletin.list_size'), count(*)::int / 2) AS k,
+           count(*)::int AS n
+      FROM r GROUP BY r.period
   ), late AS (
     SELECT p.ref, p.title, u.code, u.name, p.ladder_due, v_today - p.ladder_due AS days
       FROM duban.problems p JOIN duban.units u ON u.id = p.unit_id
      WHERE p.status = 'rectifying' AND p.ladder_due < v_today
+  ), overdue AS (
+    SELECT coalesce((SELECT jsonb_agg(jsonb_build_object(
+                       'ref', l.ref, 'title', l.title, 'unit', l.code, 'unit_name', l.name,
+                       'due', l.ladder_due, 'days', l.days) ORDER BY l.days DESC, l.ref)
+                       FROM (SELECT * FROM late ORDER BY days DESC, ref
+                              LIMIT duban.policy_int('bulletin.overdue_max')) l), '[]') AS list,
+           (SELECT count(*) FROM late) AS total
   ), body AS (
-    SELECT jsonb_build_object(
+    SELECT b.period, jsonb_build_object(
              'units', coalesce((SELECT jsonb_agg(jsonb_build_object(
                           'unit', r.unit, 'name', r.name, 'open', r.open, 'overdue', r.overdue,
                           'closed', r.closed, 'rate', r.rate, 'index', r.score, 'rank', r.rank,
                           'closed_on_time', r.closed_on_time, 'closed_late', r.closed_late,
                           'self_found', r.self_found, 'deducted', r.deducted) ORDER BY r.rank)
-                                 FROM r), '[]'),
-             'red', coalesce((SELECT jsonb_agg(r.unit ORDER BY r.rank) FROM r, k WHERE r.rank <= k.k), '[]'),
-             'black', coalesce((SELECT jsonb_agg(r.unit ORDER BY r.rank DESC) FROM r, k
-                                 WHERE r.rank > k.n - k.k), '[]'),
-             'overdue_problems', coalesce((SELECT jsonb_agg(jsonb_build_object(
-                          'ref', l.ref, 'title', l.title, 'unit', l.code, 'unit_name', l.name,
-                          'due', l.ladder_due, 'days', l.days) ORDER BY l.days DESC, l.ref)
-                                 FROM (SELECT * FROM late ORDER BY days DESC, ref
-                                        LIMIT duban.policy_int('bulletin.overdue_max')) l), '[]'),
-             'overdue_total', (SELECT count(*) FROM late),
-             'as_of', v_today) AS doc
+                                 FROM r WHERE r.period = b.period), '[]'),
+             'red', coalesce((SELECT jsonb_agg(r.unit ORDER BY r.rank) FROM r JOIN k USING (period)
+                               WHERE r.period = b.period AND r.rank <= k.k), '[]'),
+             'black', coalesce((SELECT jsonb_agg(r.unit ORDER BY r.rank DESC) FROM r JOIN k USING (period)
+                                 WHERE r.period = b.period AND r.rank > k.n - k.k), '[]'),
+             'overdue_problems', o.list, 'overdue_total', o.total,
+             'year', b.year, 'as_of', v_today) AS doc
+      FROM b CROSS JOIN overdue o
   ), made AS (
     INSERT INTO duban.notices (key, type, unit_id, channel_id, problem_id, payload, urgency)
     SELECT format('bulletin:%s:%s:%s', b.period, ru.id, c.id), 'bulletin', ru.id, c.id, NULL,
            jsonb_build_object('type', 'bulletin', 'period', b.period, 'kind', b.kind, 'day', b.day,
                               'recipient', ru.code, 'recipient_name', ru.name) || body.doc,
            60000
-      FROM b CROSS JOIN body
+      FROM b JOIN body ON body.period = b.period
       JOIN duban.units ru ON ru.kind IN ('office', 'leadership')
       JOIN duban.channels c ON c.unit_id = ru.id
     ON CONFLICT (key) DO NOTHING

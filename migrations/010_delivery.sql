@@ -36,7 +36,7 @@ CREATE FUNCTION duban.deliver_claim(
   p_lease_seconds double precision, p_claimer text, p_max_channels int, p_max_per_channel int)
 RETURNS TABLE (notice_id bigint, channel_id int, kind text, url text, secret text, mention jsonb,
                unit text, budget int, lease_until double precision, payload jsonb)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET jit = off AS $$
 #variable_conflict use_column
 DECLARE
   v_local  timestamp := p_now AT TIME ZONE p_tz;

@@ -80,6 +80,7 @@ act 2026-05-20 "SELECT t.problem('PUB2', 'P1', '{D1}', '2026-05-31');"
 act 2026-05-25 "SELECT t.move('PUB2', 'apply');"
 act 2026-06-01 "SELECT t.move('PUB2', 'accept');"
 act 2026-06-05 "SELECT t.move('PUB2', 'object');"
+act 2026-06-30 "SELECT t.problem('EDGE', 'S1', '{D1}', '2026-12-31', '督察', '2026-06-30');"
 act 2026-09-18 "SELECT t.problem('ACC2', 'T2', '{D1}', '2026-12-31'); SELECT t.move('ACC2', 'apply');"
 act 2026-09-30 "SELECT t.problem(format('H%s', lpad(i::text, 2, '0')), CASE WHEN i <= 6 THEN 'S1' ELSE 'D1' END,
                   '{T1}', '2026-12-31', '督察', date '2026-07-01' + 7 * (i - 1)) FROM generate_series(1, 12) i;"
@@ -152,28 +153,28 @@ GAPS=($(days 2026-02-26 2026-03-04) $(days 2026-03-11 2026-03-12) $(days 2026-03
       $(days 2026-12-10 2026-12-11))
 
 t0=$SECONDS
-new_db $DB1
-migrate $DB1
+new_db "$DB1"
+migrate "$DB1"
 walk_sql > "$WORK/daily.sql"
-q $DB1 -f "$WORK/daily.sql" >/dev/null
-new_db $DB2
-migrate $DB2
+q "$DB1" -f "$WORK/daily.sql" >/dev/null
+new_db "$DB2"
+migrate "$DB2"
 walk_sql "${GAPS[@]}" > "$WORK/gaps.sql"
-q $DB2 -f "$WORK/gaps.sql" >/dev/null
+q "$DB2" -f "$WORK/gaps.sql" >/dev/null
 echo "# walked 2026 twice (daily, with gaps) in $((SECONDS - t0)) s"
 
 facts() { q "$1" -c "SELECT * FROM t.facts('$2')"; }
 
 # ---------------------------------------------------------------------------
 # Every notice exists once per channel of its recipient; a second sweep on a day makes nothing.
-for db in $DB1 $DB2; do
-  check "$db: one notice per fact per channel" "" "$(q $db -c "
+for db in "$DB1" "$DB2"; do
+  check "$db: one notice per fact per channel" "" "$(q "$db" -c "
     SELECT k, n, c FROM (
       SELECT regexp_replace(n.key, ':[0-9]+$', '') AS k, count(*) AS n,
              (SELECT count(*) FROM duban.channels c WHERE c.unit_id = n.unit_id) AS c
         FROM duban.notices n GROUP BY 1, n.unit_id) x WHERE n <> c")"
   check "$db: the second sweep of each day made nothing" "0" \
-    "$(q $db -c "SELECT coalesce(sum(made), 0) FROM t.runs WHERE run = 2")"
+    "$(q "$db" -c "SELECT coalesce(sum(made), 0) FROM t.runs WHERE run = 2")"
 done
 
 # ---------------------------------------------------------------------------
@@ -191,7 +192,7 @@ check "acceptance notices (daily)" "2026-02-27 S1 ACC1 prompt 1 S1 2026-02-10 8
 2026-10-10 D1 ACC2 supervise 1 D1 2026-09-18 11
 2026-10-10 OFF ACC2 supervise 1 D1 2026-09-18 11
 2026-10-16 D1 ACC2 supervise 2 D1 2026-09-18 16
-2026-10-16 OFF ACC2 supervise 2 D1 2026-09-18 16" "$(facts $DB1 acceptance)"
+2026-10-16 OFF ACC2 supervise 2 D1 2026-09-18 16" "$(facts "$DB1" acceptance)"
 # down 02-26..03-04: on 03-05 (working day 13) only the current step, supervise cycle 1
 check "acceptance notices (gaps)" "2026-03-05 OFF ACC1 supervise 1 S1 2026-02-10 13
 2026-03-05 S1 ACC1 supervise 1 S1 2026-02-10 13
@@ -201,15 +202,15 @@ check "acceptance notices (gaps)" "2026-03-05 OFF ACC1 supervise 1 S1 2026-02-10
 2026-10-10 D1 ACC2 supervise 1 D1 2026-09-18 11
 2026-10-10 OFF ACC2 supervise 1 D1 2026-09-18 11
 2026-10-16 D1 ACC2 supervise 2 D1 2026-09-18 16
-2026-10-16 OFF ACC2 supervise 2 D1 2026-09-18 16" "$(facts $DB2 acceptance)"
-check "acceptance payload" "$(jnorm $DB1 '{"cycle": 1, "limit": 10, "stage": "prompt", "title": "问题ACC1", "problem": "ACC1", "unit": "S1", "lead": "S1", "applied": "2026-02-10", "decide_by": "2026-03-02", "lead_name": "北街道", "main_unit": "T1", "recipient": "S1", "unit_name": "北街道", "working_days": 8, "main_unit_name": "东镇", "recipient_name": "北街道", "type": "acceptance"}')" \
-  "$(q $DB1 -c "SELECT jsonb_pretty(payload) FROM duban.notices WHERE type = 'acceptance' ORDER BY id LIMIT 1")"
+2026-10-16 OFF ACC2 supervise 2 D1 2026-09-18 16" "$(facts "$DB2" acceptance)"
+check "acceptance payload" "$(jnorm "$DB1" '{"cycle": 1, "limit": 10, "stage": "prompt", "title": "问题ACC1", "problem": "ACC1", "unit": "S1", "lead": "S1", "applied": "2026-02-10", "decide_by": "2026-03-02", "lead_name": "北街道", "main_unit": "T1", "recipient": "S1", "unit_name": "北街道", "working_days": 8, "main_unit_name": "东镇", "recipient_name": "北街道", "type": "acceptance"}')" \
+  "$(q "$DB1" -c "SELECT jsonb_pretty(payload) FROM duban.notices WHERE type = 'acceptance' ORDER BY id LIMIT 1")"
 check "acceptance history" "ACC1 acceptance-escalate prompt 1
 ACC1 acceptance-escalate supervise 1
 ACC1 acceptance-escalate supervise 2
 ACC2 acceptance-escalate prompt 1
 ACC2 acceptance-escalate supervise 1
-ACC2 acceptance-escalate supervise 2" "$(q $DB1 -c "
+ACC2 acceptance-escalate supervise 2" "$(q "$DB1" -c "
   SELECT p.ref || ' ' || h.action || ' ' || (h.detail->>'stage') || ' ' || (h.detail->>'cycle')
     FROM duban.history h JOIN duban.problems p ON p.id = h.problem_id
    WHERE h.action = 'acceptance-escalate' ORDER BY p.ref, h.id")"
@@ -227,7 +228,7 @@ check "closed notices (daily)" "2026-03-17 D1 LATE1 D1 2026-03-17
 2026-03-20 T1 ACC1 T1 2026-03-20
 2026-05-03 D1 PUB1 S1 2026-05-03
 2026-05-03 OFF PUB1 S1 2026-05-03
-2026-05-03 S1 PUB1 S1 2026-05-03" "$(facts $DB1 closed)"
+2026-05-03 S1 PUB1 S1 2026-05-03" "$(facts "$DB1" closed)"
 check "closed notices (gaps)" "2026-03-17 D1 LATE1 D1 2026-03-17
 2026-03-17 OFF LATE1 D1 2026-03-17
 2026-03-17 S1 LATE1 D1 2026-03-17
@@ -237,21 +238,22 @@ check "closed notices (gaps)" "2026-03-17 D1 LATE1 D1 2026-03-17
 2026-03-20 T1 ACC1 T1 2026-03-20
 2026-05-06 D1 PUB1 S1 2026-05-03
 2026-05-06 OFF PUB1 S1 2026-05-03
-2026-05-06 S1 PUB1 S1 2026-05-03" "$(facts $DB2 closed)"
-for db in $DB1 $DB2; do
+2026-05-06 S1 PUB1 S1 2026-05-03" "$(facts "$DB2" closed)"
+for db in "$DB1" "$DB2"; do
   check "$db: statuses and closure dates" "ACC1 closed 2026-03-20
 ACC2 rectifying
 CLOSEDIMP closed 2026-01-20
+EDGE closed 2026-06-30
 LATE1 closed 2026-03-17
 OVER1 rectifying
 PUB1 closed 2026-05-03
 PUB2 rectifying
 SELF1 rectifying
-SELF2 rectifying" "$(q $db -c "SELECT concat_ws(' ', ref, status, closed_on) FROM duban.problems
-                                 WHERE ref !~ '^H' ORDER BY ref")"
+SELF2 rectifying" "$(q "$db" -c "SELECT concat_ws(' ', ref, status, closed_on) FROM duban.problems
+                                 WHERE ref !~ '^H' ORDER BY ref COLLATE \"C\"")"
   check "$db: closure history" "ACC1 close duband 2026-03-20
 LATE1 close duband 2026-03-17
-PUB1 close duband 2026-05-03" "$(q $db -c "
+PUB1 close duband 2026-05-03" "$(q "$db" -c "
     SELECT concat_ws(' ', p.ref, h.action, h.actor, h.detail->'changes'->'closed_on'->>'after')
       FROM duban.history h JOIN duban.problems p ON p.id = h.problem_id
      WHERE h.action = 'close' ORDER BY p.ref")"
@@ -360,7 +362,7 @@ REMINDERS_DAILY="2026-01-04 D1 adj-jan 2026-01-04 D1 2026-01-04
 2026-12-18 T1 monthly-self-found 2026-12 T1 2026-12-31
 2026-12-25 T3 monthly-dispatch 2026-12 T3 2026-12-31 [\"OVER1\"]
 2027-01-04 D1 adj-jan 2027-01-04 D1 2027-01-04"
-check "reminders (daily)" "$REMINDERS_DAILY" "$(facts $DB1 reminder)"
+check "reminders (daily)" "$REMINDERS_DAILY" "$(facts "$DB1" reminder)"
 
 # With gaps, a reminder day that passed while down is sent once at the next run (03-03 on
 # 03-05; 12-11 on 12-12), only the latest of several (04-01 dropped for 04-03; 12-03 dropped,
@@ -371,16 +373,16 @@ REMINDERS_GAPS=$(printf '%s\n' "$REMINDERS_DAILY" | grep -v \
         -e 's/^2026-12-07 T1 quarterly/2026-12-08 T1 quarterly/' \
         -e 's/^2026-12-11 OFF quarterly-exposure/2026-12-12 OFF quarterly-exposure/')
 check "reminders (gaps), as a set" "$(printf '%s\n' "$REMINDERS_GAPS" | sort)" \
-  "$(facts $DB2 reminder | sort)"
+  "$(facts "$DB2" reminder | sort)"
 check "reminder keys: gaps = daily minus the dropped four" \
   "reminder:adj-feb:2026-02-28:2026-02-28
 reminder:campaign:2026-04-04:2026-04-01
 reminder:quarterly-self-inspection:2026-Q4:2026-12-03
 reminder:quarterly-self-inspection:2026-Q4:2026-12-10" \
-  "$(comm -3 <(q $DB1 -c "SELECT DISTINCT regexp_replace(key, '(:[0-9]+){2}$', '') FROM duban.notices WHERE type = 'reminder' ORDER BY 1") \
-             <(q $DB2 -c "SELECT DISTINCT regexp_replace(key, '(:[0-9]+){2}$', '') FROM duban.notices WHERE type = 'reminder' ORDER BY 1"))"
-check "dispatch reminder payload" "$(jnorm $DB1 '{"due": "2026-10-31", "type": "reminder", "unit": "T2", "period": "2026-10", "problems": ["ACC2"], "schedule": "monthly-dispatch", "days_left": 8, "recipient": "T2", "unit_name": "西镇", "problem_titles": {"ACC2": "问题ACC2"}, "recipient_name": "西镇", "schedule_label": "每月调度"}')" \
-  "$(q $DB1 -c "SELECT jsonb_pretty(payload) FROM duban.notices WHERE type = 'reminder' AND payload->>'unit' = 'T2'
+  "$(comm -3 <(q "$DB1" -c "SELECT DISTINCT regexp_replace(key, '(:[0-9]+){2}$', '') FROM duban.notices WHERE type = 'reminder' ORDER BY 1") \
+             <(q "$DB2" -c "SELECT DISTINCT regexp_replace(key, '(:[0-9]+){2}$', '') FROM duban.notices WHERE type = 'reminder' ORDER BY 1"))"
+check "dispatch reminder payload" "$(jnorm "$DB1" '{"due": "2026-10-31", "type": "reminder", "unit": "T2", "period": "2026-10", "problems": ["ACC2"], "schedule": "monthly-dispatch", "days_left": 8, "recipient": "T2", "unit_name": "西镇", "problem_titles": {"ACC2": "问题ACC2"}, "recipient_name": "西镇", "schedule_label": "每月调度"}')" \
+  "$(q "$DB1" -c "SELECT jsonb_pretty(payload) FROM duban.notices WHERE type = 'reminder' AND payload->>'unit' = 'T2'
                  AND payload->>'schedule' = 'monthly-dispatch' AND payload->>'period' = '2026-10'")"
 
 # Missed lists on the day after the due day (holidays and weekends too), to the office (and
@@ -422,18 +424,18 @@ MISSED_DAILY='2026-01-01 OFF monthly-self-found 2025-12 ["D1", "P1", "S1", "T1",
 2026-12-11 OFF quarterly-self-inspection 2026-Q4 ["T1"]
 2027-01-01 OFF monthly-dispatch 2026-12 ["T3"] [{"name": "南镇", "unit": "T3", "count": 1, "problems": ["OVER1"]}]
 2027-01-05 OFF adj-jan 2027-01-04 ["D1"]'
-check "missed (daily)" "$MISSED_DAILY" "$(facts $DB1 missed)"
+check "missed (daily)" "$MISSED_DAILY" "$(facts "$DB1" missed)"
 # with gaps: the same lists, made at the next run (T2 handed Q1 in on 03-12 and stays listed)
 MISSED_GAPS=$(printf '%s\n' "$MISSED_DAILY" | sed \
   -e 's/^2026-03-01 /2026-03-05 /' -e 's/^2026-03-11 /2026-03-13 /' -e 's/^2026-04-01 /2026-04-03 /' \
   -e 's/^2026-05-01 /2026-05-06 /' -e 's/^2026-05-05 /2026-05-06 /' -e 's/^2026-12-11 /2026-12-12 /')
-check "missed (gaps)" "$(printf '%s\n' "$MISSED_GAPS" | sort)" "$(facts $DB2 missed | sort)"
+check "missed (gaps)" "$(printf '%s\n' "$MISSED_GAPS" | sort)" "$(facts "$DB2" missed | sort)"
 check "report late flags" "adj-oct D1 2026-10-10 t
-quarterly-self-inspection T2 2026-Q1 t" "$(q $DB1 -c "
+quarterly-self-inspection T2 2026-Q1 t" "$(q "$DB1" -c "
   SELECT concat_ws(' ', r.schedule, u.code, r.period, r.late) FROM duban.reports r
     JOIN duban.units u ON u.id = r.unit_id WHERE r.late ORDER BY 1")"
 check "report_due / report_period" "2026-03-10 2026-06-15 2026-02-28 2026-10-14 2026-09-30 - - - - 2026-Q1 2026-03 2026-10-14 2026-04-04" \
-  "$(q $DB1 -c "SELECT concat_ws(' ', duban.report_due('quarterly-self-inspection', '2026-Q1'),
+  "$(q "$DB1" -c "SELECT concat_ws(' ', duban.report_due('quarterly-self-inspection', '2026-Q1'),
        duban.report_due('quarterly-exposure', '2026-Q2'), duban.report_due('monthly-self-found', '2026-02'),
        duban.report_due('campaign', '2026-10-14'), duban.report_due('monthly-dispatch', '2026-09'),
        coalesce(duban.report_due('campaign', '2026-10-15')::text, '-'), coalesce(duban.report_due('quarterly-self-inspection', '2026-03')::text, '-'),
@@ -462,24 +464,48 @@ BULLETIN_DAYS="2026-01-04 2025-12 monthly
 bulletins() { q "$1" -c "SELECT DISTINCT concat_ws(' ', (n.created_at AT TIME ZONE 'Asia/Shanghai')::date, u.code,
                            payload->>'period', payload->>'kind') FROM duban.notices n JOIN duban.units u ON u.id = n.unit_id
                           WHERE type = 'bulletin' ORDER BY 1"; }
-check "bulletin days (daily)" "$(awk '{print $1, "LEAD", $2, $3; print $1, "OFF", $2, $3}' <<<"$BULLETIN_DAYS")" "$(bulletins $DB1)"
+check "bulletin days (daily)" "$(awk '{print $1, "LEAD", $2, $3; print $1, "OFF", $2, $3}' <<<"$BULLETIN_DAYS")" "$(bulletins "$DB1")"
 check "bulletin days (gaps)" "$(awk '{print $1, "LEAD", $2, $3; print $1, "OFF", $2, $3}' <<<"$BULLETIN_DAYS" \
   | sed -e 's/^2026-03-02 /2026-03-05 /' -e 's/^2026-04-01 /2026-04-03 /' -e 's/^2026-10-08 /2026-10-10 /' | sort)" \
-  "$(bulletins $DB2 | sort)"
+  "$(bulletins "$DB2" | sort)"
 # 06-16: T1 105 = 100 + 5 (SELF1); S1 100; D1 75 = 100 × (1 + 0.5)/2; T2 72 = 100 + 5 − 33;
 # P1 −12 = 0 − 12; T3 −15 = 0 − 15 (OVER1 overdue 108 days, PUB2 16).
-check "bulletin 2026-06-16" "$(jnorm $DB1 '{"red": ["T1", "S1", "D1"], "black": ["T3", "P1", "T2"], "units": [{"name": "东镇", "open": 1, "rank": 1, "rate": 0.5000, "unit": "T1", "index": 105.0, "closed": 1, "overdue": 0, "deducted": 0, "self_found": 1, "closed_late": 0, "closed_on_time": 1}, {"name": "北街道", "open": 0, "rank": 2, "rate": 1.0000, "unit": "S1", "index": 100.0, "closed": 1, "overdue": 0, "deducted": 0, "self_found": 0, "closed_late": 0, "closed_on_time": 1}, {"name": "区水利局", "open": 0, "rank": 3, "rate": 1.0000, "unit": "D1", "index": 75.0, "closed": 2, "overdue": 0, "deducted": 0, "self_found": 0, "closed_late": 1, "closed_on_time": 1}, {"name": "西镇", "open": 1, "rank": 4, "rate": 0.0000, "unit": "T2", "index": 72.0, "closed": 0, "overdue": 0, "deducted": 33, "self_found": 1, "closed_late": 0, "closed_on_time": 0}, {"name": "高新园区", "open": 1, "rank": 5, "rate": 0.0000, "unit": "P1", "index": -12.0, "closed": 0, "overdue": 1, "deducted": 12, "self_found": 0, "closed_late": 0, "closed_on_time": 0}, {"name": "南镇", "open": 1, "rank": 6, "rate": 0.0000, "unit": "T3", "index": -15.0, "closed": 0, "overdue": 1, "deducted": 15, "self_found": 0, "closed_late": 0, "closed_on_time": 0}], "overdue_problems": [{"due": "2026-02-28", "ref": "OVER1", "days": 108, "unit": "T3", "title": "问题OVER1", "unit_name": "南镇"}, {"due": "2026-05-31", "ref": "PUB2", "days": 16, "unit": "P1", "title": "问题PUB2", "unit_name": "高新园区"}], "overdue_total": 2}')" \
-  "$(q $DB1 -c "SELECT jsonb_pretty(payload - '{type,period,kind,day,as_of,recipient,recipient_name}'::text[])
+check "bulletin 2026-06-16" "$(jnorm "$DB1" '{"red": ["T1", "S1", "D1"], "black": ["T3", "P1", "T2"], "units": [{"name": "东镇", "open": 1, "rank": 1, "rate": 0.5000, "unit": "T1", "index": 105.0, "closed": 1, "overdue": 0, "deducted": 0, "self_found": 1, "closed_late": 0, "closed_on_time": 1}, {"name": "北街道", "open": 0, "rank": 2, "rate": 1.0000, "unit": "S1", "index": 100.0, "closed": 1, "overdue": 0, "deducted": 0, "self_found": 0, "closed_late": 0, "closed_on_time": 1}, {"name": "区水利局", "open": 0, "rank": 3, "rate": 1.0000, "unit": "D1", "index": 75.0, "closed": 2, "overdue": 0, "deducted": 0, "self_found": 0, "closed_late": 1, "closed_on_time": 1}, {"name": "西镇", "open": 1, "rank": 4, "rate": 0.0000, "unit": "T2", "index": 72.0, "closed": 0, "overdue": 0, "deducted": 33, "self_found": 1, "closed_late": 0, "closed_on_time": 0}, {"name": "高新园区", "open": 1, "rank": 5, "rate": 0.0000, "unit": "P1", "index": -12.0, "closed": 0, "overdue": 1, "deducted": 12, "self_found": 0, "closed_late": 0, "closed_on_time": 0}, {"name": "南镇", "open": 1, "rank": 6, "rate": 0.0000, "unit": "T3", "index": -15.0, "closed": 0, "overdue": 1, "deducted": 15, "self_found": 0, "closed_late": 0, "closed_on_time": 0}], "overdue_problems": [{"due": "2026-02-28", "ref": "OVER1", "days": 108, "unit": "T3", "title": "问题OVER1", "unit_name": "南镇"}, {"due": "2026-05-31", "ref": "PUB2", "days": 16, "unit": "P1", "title": "问题PUB2", "unit_name": "高新园区"}], "overdue_total": 2}')" \
+  "$(q "$DB1" -c "SELECT jsonb_pretty(payload - '{type,period,kind,day,as_of,year,recipient,recipient_name}'::text[])
                  FROM duban.notices WHERE type = 'bulletin' AND payload->>'period' = '2026-06-16' LIMIT 1")"
-# 12-16: S1 100 (7 closed on time); T2 72; D1 71.8 = 100 × 7.5/8 − 22; T1 45 = 100 × 1/2 + 5 − 10;
+# 12-16: S1 100 (8 closed on time); T2 72; D1 71.8 = 100 × 7.5/8 − 22; T1 45 = 100 × 1/2 + 5 − 10;
 # P1 −12; T3 −30.
-check "bulletin 2026-12-16" "$(jnorm $DB1 '{"red": ["S1", "T2", "D1"], "black": ["T3", "P1", "T1"], "units": [{"name": "北街道", "open": 0, "rank": 1, "rate": 1.0000, "unit": "S1", "index": 100.0, "closed": 7, "overdue": 0, "deducted": 0, "self_found": 0, "closed_late": 0, "closed_on_time": 7}, {"name": "西镇", "open": 2, "rank": 2, "rate": 0.0000, "unit": "T2", "index": 72.0, "closed": 0, "overdue": 0, "deducted": 33, "self_found": 1, "closed_late": 0, "closed_on_time": 0}, {"name": "区水利局", "open": 0, "rank": 3, "rate": 1.0000, "unit": "D1", "index": 71.8, "closed": 8, "overdue": 0, "deducted": 22, "self_found": 0, "closed_late": 1, "closed_on_time": 7}, {"name": "东镇", "open": 1, "rank": 4, "rate": 0.5000, "unit": "T1", "index": 45.0, "closed": 1, "overdue": 1, "deducted": 10, "self_found": 1, "closed_late": 0, "closed_on_time": 1}, {"name": "高新园区", "open": 1, "rank": 5, "rate": 0.0000, "unit": "P1", "index": -12.0, "closed": 0, "overdue": 1, "deducted": 12, "self_found": 0, "closed_late": 0, "closed_on_time": 0}, {"name": "南镇", "open": 1, "rank": 6, "rate": 0.0000, "unit": "T3", "index": -30.0, "closed": 0, "overdue": 1, "deducted": 30, "self_found": 0, "closed_late": 0, "closed_on_time": 0}], "overdue_problems": [{"due": "2026-02-28", "ref": "OVER1", "days": 291, "unit": "T3", "title": "问题OVER1", "unit_name": "南镇"}, {"due": "2026-05-31", "ref": "PUB2", "days": 199, "unit": "P1", "title": "问题PUB2", "unit_name": "高新园区"}, {"due": "2026-06-30", "ref": "SELF1", "days": 169, "unit": "T1", "title": "问题SELF1", "unit_name": "东镇"}], "overdue_total": 3}')" \
-  "$(q $DB1 -c "SELECT jsonb_pretty(payload - '{type,period,kind,day,as_of,recipient,recipient_name}'::text[])
+check "bulletin 2026-12-16" "$(jnorm "$DB1" '{"red": ["S1", "T2", "D1"], "black": ["T3", "P1", "T1"], "units": [{"name": "北街道", "open": 0, "rank": 1, "rate": 1.0000, "unit": "S1", "index": 100.0, "closed": 8, "overdue": 0, "deducted": 0, "self_found": 0, "closed_late": 0, "closed_on_time": 8}, {"name": "西镇", "open": 2, "rank": 2, "rate": 0.0000, "unit": "T2", "index": 72.0, "closed": 0, "overdue": 0, "deducted": 33, "self_found": 1, "closed_late": 0, "closed_on_time": 0}, {"name": "区水利局", "open": 0, "rank": 3, "rate": 1.0000, "unit": "D1", "index": 71.8, "closed": 8, "overdue": 0, "deducted": 22, "self_found": 0, "closed_late": 1, "closed_on_time": 7}, {"name": "东镇", "open": 1, "rank": 4, "rate": 0.5000, "unit": "T1", "index": 45.0, "closed": 1, "overdue": 1, "deducted": 10, "self_found": 1, "closed_late": 0, "closed_on_time": 1}, {"name": "高新园区", "open": 1, "rank": 5, "rate": 0.0000, "unit": "P1", "index": -12.0, "closed": 0, "overdue": 1, "deducted": 12, "self_found": 0, "closed_late": 0, "closed_on_time": 0}, {"name": "南镇", "open": 1, "rank": 6, "rate": 0.0000, "unit": "T3", "index": -30.0, "closed": 0, "overdue": 1, "deducted": 30, "self_found": 0, "closed_late": 0, "closed_on_time": 0}], "overdue_problems": [{"due": "2026-02-28", "ref": "OVER1", "days": 291, "unit": "T3", "title": "问题OVER1", "unit_name": "南镇"}, {"due": "2026-05-31", "ref": "PUB2", "days": 199, "unit": "P1", "title": "问题PUB2", "unit_name": "高新园区"}, {"due": "2026-06-30", "ref": "SELF1", "days": 169, "unit": "T1", "title": "问题SELF1", "unit_name": "东镇"}], "overdue_total": 3}')" \
+  "$(q "$DB1" -c "SELECT jsonb_pretty(payload - '{type,period,kind,day,as_of,year,recipient,recipient_name}'::text[])
                  FROM duban.notices WHERE type = 'bulletin' AND payload->>'period' = '2026-12-16' LIMIT 1")"
-check "bulletin envelope" "bulletin 2026-12-16 year-end 2026-12-16 2026-12-16 LEAD 区领导小组" \
-  "$(q $DB1 -c "SELECT concat_ws(' ', payload->>'type', payload->>'period', payload->>'kind', payload->>'day',
-                 payload->>'as_of', payload->>'recipient', payload->>'recipient_name') FROM duban.notices
-                 WHERE type = 'bulletin' AND payload->>'period' = '2026-12-16' AND payload->>'recipient' = 'LEAD'")"
+check "bulletin envelope" "bulletin 2026-12-16 year-end 2026-12-16 2026-12-16 2026 LEAD 区领导小组
+bulletin 2026-12 monthly 2027-01-04 2027-01-04 2026 LEAD 区领导小组" \
+  "$(q "$DB1" -c "SELECT concat_ws(' ', payload->>'type', payload->>'period', payload->>'kind', payload->>'day',
+                 payload->>'as_of', payload->>'year', payload->>'recipient', payload->>'recipient_name') FROM duban.notices
+                 WHERE type = 'bulletin' AND payload->>'period' IN ('2026-12-16', '2026-12')
+                   AND payload->>'recipient' = 'LEAD' ORDER BY id")"
+# Red and black lists of every bulletin: ties go to the smaller code (2026-01-04: all 100 but T1,
+# whose 30 points of 2025 count in the bulletin reviewing 2025-12); black lists the worst first.
+check "bulletin red and black lists" '2026-01-04 OFF 2025-12 monthly ["D1", "P1", "S1"] ["T1", "T3", "T2"]
+2026-02-02 OFF 2026-01 monthly ["T1", "P1", "S1"] ["D1", "T3", "T2"]
+2026-03-02 OFF 2026-02 monthly ["T1", "D1", "P1"] ["T3", "T2", "S1"]
+2026-04-01 OFF 2026-03 monthly ["T1", "P1", "S1"] ["T3", "D1", "T2"]
+2026-05-06 OFF 2026-04 monthly ["T1", "P1", "S1"] ["T3", "T2", "D1"]
+2026-06-01 OFF 2026-05 monthly ["T1", "P1", "S1"] ["T3", "T2", "D1"]
+2026-06-16 OFF 2026-06-16 mid-year ["T1", "S1", "D1"] ["T3", "P1", "T2"]
+2026-07-01 OFF 2026-06 monthly ["S1", "D1", "T2"] ["T3", "P1", "T1"]
+2026-08-03 OFF 2026-07 monthly ["S1", "D1", "T2"] ["T3", "P1", "T1"]
+2026-09-01 OFF 2026-08 monthly ["S1", "D1", "T2"] ["T3", "P1", "T1"]
+2026-10-08 OFF 2026-09 monthly ["S1", "D1", "T2"] ["T3", "P1", "T1"]
+2026-11-02 OFF 2026-10 monthly ["S1", "T2", "D1"] ["T3", "P1", "T1"]
+2026-12-01 OFF 2026-11 monthly ["S1", "T2", "D1"] ["T3", "P1", "T1"]
+2026-12-16 OFF 2026-12-16 year-end ["S1", "T2", "D1"] ["T3", "P1", "T1"]
+2027-01-04 OFF 2026-12 monthly ["S1", "D1", "T1"] ["T3", "T2", "P1"]' "$(facts "$DB1" bulletin | grep ' OFF ')"
+# 2027-01-04 reviews 2026: T2 −28 = 0 (SELF2, ACC2 overdue since 12-31) + 5 − 33.
+check "bulletin 2026-12 indexes" "S1 100.0 D1 71.8 T1 45.0 P1 -12.0 T2 -28.0 T3 -30.0" "$(q "$DB1" -c "
+  SELECT string_agg((u->>'unit') || ' ' || (u->>'index'), ' ' ORDER BY (u->>'rank')::int)
+    FROM duban.notices n, jsonb_array_elements(n.payload->'units') u
+   WHERE n.type = 'bulletin' AND n.payload->>'period' = '2026-12' AND n.payload->>'recipient' = 'OFF'")"
 
 # ---------------------------------------------------------------------------
 # (f) Deductions: T1's 30 points of 2025 do not count in 2026; T2 4 + 4 + 25 = 33 sends only
@@ -508,43 +534,44 @@ DEDUCTIONS="2025-12-31 LEAD T1 2025 30 30 interview_principal
 2026-11-02 LEAD D1 2026 22 20 interview_deputy
 2026-11-02 OFF D1 2026 12 10 warning_letter
 2026-11-02 OFF D1 2026 22 20 interview_deputy"
-check "deduction notices" "$DEDUCTIONS" "$(facts $DB1 deduction)"
-check "deduction notices (gaps DB: same facts)" "$DEDUCTIONS" "$(facts $DB2 deduction)"
+check "deduction notices" "$DEDUCTIONS" "$(facts "$DB1" deduction)"
+check "deduction notices (gaps DB: same facts)" "$DEDUCTIONS" "$(facts "$DB2" deduction)"
 
 # ---------------------------------------------------------------------------
 # (g) Sampling on the first working day of each quarter: 2026-Q1 closed CLOSEDIMP, LATE1, ACC1
-# (20 % of 3 -> 1), Q2 PUB1, Q3 H01..H12 (3 of 12), Q4 and 2025-Q4 nothing.
+# (20 % of 3 -> 1), Q2 PUB1 and EDGE (closed on the quarter's last day), Q3 H01..H12 (3 of 12,
+# H01 closed on the quarter's first day), Q4 and 2025-Q4 nothing.
 # Picks: the first n by md5(ref || ':' || period) — random-looking, the same on every run.
 SAMPLE_EXPECTED='2026-04-01 OFF 2026-Q1 ["ACC1"] 3
-2026-07-01 OFF 2026-Q2 ["PUB1"] 1
+2026-07-01 OFF 2026-Q2 ["EDGE"] 2
 2026-10-08 OFF 2026-Q3 ["H02", "H06", "H10"] 12'
-check "sample notices (daily)" "$SAMPLE_EXPECTED" "$(facts $DB1 sample)"
+check "sample notices (daily)" "$SAMPLE_EXPECTED" "$(facts "$DB1" sample)"
 check "sample notices (gaps: same picks, made at the next run)" \
-  "$(sed -e 's/^2026-04-01 /2026-04-03 /' -e 's/^2026-10-08 /2026-10-10 /' <<<"$SAMPLE_EXPECTED")" "$(facts $DB2 sample)"
-check "sample picks follow md5(ref:period)" "ACC1 PUB1 H02 H06 H10" "$(q $DB1 -c "
+  "$(sed -e 's/^2026-04-01 /2026-04-03 /' -e 's/^2026-10-08 /2026-10-10 /' <<<"$SAMPLE_EXPECTED")" "$(facts "$DB2" sample)"
+check "sample picks follow md5(ref:period)" "ACC1 EDGE H02 H06 H10" "$(q "$DB1" -c "
   SELECT string_agg(ref, ' ' ORDER BY o, ref) FROM (
     SELECT ref, o, row_number() OVER (PARTITION BY o ORDER BY md5(ref || ':' || period)) AS rn, lim
-      FROM (VALUES (1, '2026-Q1', '{ACC1,CLOSEDIMP,LATE1}'::text[], 1), (2, '2026-Q2', '{PUB1}', 1),
+      FROM (VALUES (1, '2026-Q1', '{ACC1,CLOSEDIMP,LATE1}'::text[], 1), (2, '2026-Q2', '{EDGE,PUB1}', 1),
                    (3, '2026-Q3', '{H01,H02,H03,H04,H05,H06,H07,H08,H09,H10,H11,H12}', 3)) v(o, period, refs, lim),
            unnest(refs) ref) x WHERE rn <= lim")"
 
 # Same facts whatever the downtime: the keys of missed, bulletin, sample, closed, deduction.
 check "catch-up makes the same facts, once" "" "$(comm -3 \
-  <(q $DB1 -c "SELECT key FROM duban.notices WHERE type IN ('missed','bulletin','sample','closed','deduction') ORDER BY 1") \
-  <(q $DB2 -c "SELECT key FROM duban.notices WHERE type IN ('missed','bulletin','sample','closed','deduction') ORDER BY 1"))"
+  <(q "$DB1" -c "SELECT key FROM duban.notices WHERE type IN ('missed','bulletin','sample','closed','deduction') ORDER BY 1") \
+  <(q "$DB2" -c "SELECT key FROM duban.notices WHERE type IN ('missed','bulletin','sample','closed','deduction') ORDER BY 1"))"
 
 # ---------------------------------------------------------------------------
 # Two sweepers at once: 200 units owing a reminder (and a bulletin due); both transactions
 # sweep the same day, the first holds its transaction open; the second waits, then owes nothing.
-new_db $DB3
-migrate $DB3
-q $DB3 -c "SELECT set_config('duban.now', '2026-03-01T09:00:00+08:00', false);
+new_db "$DB3"
+migrate "$DB3"
+q "$DB3" -c "SELECT set_config('duban.now', '2026-03-01T09:00:00+08:00', false);
   INSERT INTO duban.units (code, name, kind) SELECT 'U' || i, '单位' || i, 'town' FROM generate_series(1, 200) i;
   INSERT INTO duban.units (code, name, kind) VALUES ('OFF', '整改办', 'office');
   INSERT INTO duban.channels (unit_id, kind, url) SELECT id, 'json', 'https://hook.example/' || code FROM duban.units;
   SELECT sum(notices) FROM duban.sweep_all();" >/dev/null
 racer() {
-  q $DB3 -c "BEGIN; SELECT set_config('duban.now', '2026-03-03T09:00:00+08:00', true);
+  q "$DB3" -c "BEGIN; SELECT set_config('duban.now', '2026-03-03T09:00:00+08:00', true);
              SELECT 'made ' || sum(notices) FROM duban.sweep_all(); SELECT pg_sleep($1); COMMIT;"
 }
 racer 1 > "$WORK/race1" &
@@ -554,9 +581,9 @@ racer 0 > "$WORK/race2" &
 p2=$!
 wait $p1 && wait $p2
 check "two sweepers: the first made all, the second nothing" \
-  "made $(q $DB3 -c "SELECT count(*) FROM duban.notices WHERE (created_at AT TIME ZONE 'Asia/Shanghai')::date = '2026-03-03'") made 0" \
+  "made $(q "$DB3" -c "SELECT count(*) FROM duban.notices WHERE (created_at AT TIME ZONE 'Asia/Shanghai')::date = '2026-03-03'") made 0" \
   "$(cat "$WORK/race1" "$WORK/race2" | grep made | tr '\n' ' ' | sed 's/ $//')"
-check "two sweepers: outbox" "200" "$(q $DB3 -c "SELECT count(*) FROM duban.notices WHERE type = 'reminder' AND payload->>'period' = '2026-Q1'")"
+check "two sweepers: outbox" "200" "$(q "$DB3" -c "SELECT count(*) FROM duban.notices WHERE type = 'reminder' AND payload->>'period' = '2026-Q1'")"
 
 if ((FAILS > 0)); then
   echo "sql_rules: $FAILS check(s) failed"
