@@ -85,7 +85,6 @@ CREATE TABLE duban.problems (
 COMMENT ON COLUMN duban.problems.supervisor_ids IS 'supervising units in order; the first is the lead';
 CREATE INDEX problems_ladder_idx ON duban.problems (ladder_next_on) WHERE status = 'rectifying';
 CREATE INDEX problems_unit_idx ON duban.problems (unit_id);
-CREATE INDEX problems_status_idx ON duban.problems (status);
 CREATE INDEX problems_open_deadline_idx ON duban.problems (ladder_due) WHERE status <> 'closed';
 
 -- Every supervisor id must name a unit (arrays cannot carry foreign keys).

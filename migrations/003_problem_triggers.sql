@@ -102,12 +102,21 @@ END $$;
 CREATE TRIGGER problems_history_insert AFTER INSERT ON duban.problems
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION duban.problems_history_insert();
 
-CREATE FUNCTION duban.problems_history_update() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Only rows whose user-facing columns changed are diffed: the ladder sweep
+-- updates thousands of rows' ladder state and must not pay for documents here.
+CREATE FUNCTION duban.problems_history_update() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
   INSERT INTO duban.history (problem_id, action, detail)
   SELECT id, duban.history_action('update'), duban.history_detail(jsonb_build_object('changes', diff))
     FROM (SELECT n.id, duban.jsonb_diff(duban.problem_doc(o), duban.problem_doc(n)) AS diff
-            FROM new_rows n JOIN old_rows o ON o.id = n.id) d
+            FROM new_rows n JOIN old_rows o ON o.id = n.id
+           WHERE (n.ref, n.level, n.source, n.category, n.title, n.location, n.unit_id,
+                  n.supervisor_ids, n.deadline, n.long_term, n.measures, n.target, n.progress,
+                  n.status, n.applied_on, n.accepted_on, n.closed_on)
+                 IS DISTINCT FROM
+                 (o.ref, o.level, o.source, o.category, o.title, o.location, o.unit_id,
+                  o.supervisor_ids, o.deadline, o.long_term, o.measures, o.target, o.progress,
+                  o.status, o.applied_on, o.accepted_on, o.closed_on)) d
    WHERE diff IS NOT NULL;
   RETURN NULL;
 END $$;
