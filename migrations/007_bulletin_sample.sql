@@ -120,10 +120,15 @@ BEGIN
       FROM duban.bulletin_periods(v_days[1], v_today) bp
   ), r AS (
     SELECT b.period, x.* FROM b CROSS JOIN LATERAL duban.unit_ranking(v_today, b.year) x
+  ), listed AS (
+    -- the red and black lists rank only units that have problems: a unit with nothing
+    -- assigned has done nothing to be praised or blamed for
+    SELECT r.period, r.unit, row_number() OVER (PARTITION BY r.period ORDER BY r.rank) AS rank
+      FROM r WHERE r.open + r.closed > 0
   ), k AS (
-    SELECT r.period, least(duban.policy_int('bulletin.list_size'), count(*)::int / 2) AS k,
+    SELECT l.period, least(duban.policy_int('bulletin.list_size'), count(*)::int / 2) AS k,
            count(*)::int AS n
-      FROM r GROUP BY r.period
+      FROM listed l GROUP BY l.period
   ), late AS (
     SELECT p.ref, p.title, u.code, u.name, p.ladder_due, v_today - p.ladder_due AS days
       FROM duban.problems p JOIN duban.units u ON u.id = p.unit_id
@@ -143,10 +148,10 @@ BEGIN
                           'closed_on_time', r.closed_on_time, 'closed_late', r.closed_late,
                           'self_found', r.self_found, 'deducted', r.deducted) ORDER BY r.rank)
                                  FROM r WHERE r.period = b.period), '[]'),
-             'red', coalesce((SELECT jsonb_agg(r.unit ORDER BY r.rank) FROM r JOIN k USING (period)
-                               WHERE r.period = b.period AND r.rank <= k.k), '[]'),
-             'black', coalesce((SELECT jsonb_agg(r.unit ORDER BY r.rank DESC) FROM r JOIN k USING (period)
-                                 WHERE r.period = b.period AND r.rank > k.n - k.k), '[]'),
+             'red', coalesce((SELECT jsonb_agg(l.unit ORDER BY l.rank) FROM listed l JOIN k USING (period)
+                               WHERE l.period = b.period AND l.rank <= k.k), '[]'),
+             'black', coalesce((SELECT jsonb_agg(l.unit ORDER BY l.rank DESC) FROM listed l JOIN k USING (period)
+                                 WHERE l.period = b.period AND l.rank > k.n - k.k), '[]'),
              'overdue_problems', o.list, 'overdue_total', o.total,
              'year', b.year, 'as_of', v_today) AS doc
       FROM b CROSS JOIN overdue o
