@@ -180,14 +180,15 @@ static const char *text_lead(const json_t *n)
 	return jstr(n, "lead_name") != NULL ? jstr(n, "lead_name") : jstr(n, "lead");
 }
 
-/* "整改时限 D,剩余 N 天" / ",今日到期" / "已超过整改时限 N 天" */
-static void out_days(struct out *o, const char *due, long long days)
+/* "整改时限 D,剩余 N 天" / ",今日到期" / "已超过整改时限 N 天"; term names the date
+ * (整改时限, or 阶段性目标时限 when D is a long-term task's milestone). */
+static void out_days(struct out *o, const char *term, const char *due, long long days)
 {
 	if (days > 0) {
-		fprintf(o->f, "已超过整改时限 %lld 天", days);
+		fprintf(o->f, "已超过%s %lld 天", term, days);
 		return;
 	}
-	fputs("整改时限 ", o->f);
+	fprintf(o->f, "%s ", term);
 	out_put(o, due != NULL ? due : "(未定)");
 	if (days < 0)
 		fprintf(o->f, ",剩余 %lld 天", -days);
@@ -201,17 +202,20 @@ static void text_escalation(struct out *o, const json_t *n)
 	const char *due = jstr(n, "due") != NULL ? jstr(n, "due") : jstr(n, "deadline");
 	long long days = jint(n, "days", 0), progress = jint(n, "progress", -1);
 	long long bar = jint(n, "threshold", 80);
+	const char *deadline = jstr(n, "deadline");
+	const char *term = due != NULL && deadline != NULL && !streq(due, deadline)
+			   ? "阶段性目标时限" : "整改时限";
 
 	out_tag(o, streq(stage, "interview") ? "约谈" : streq(stage, "supervise") ? "督办"
 		   : streq(stage, "warn")    ? "警示" : "提示");
 	out_subject(o, n);
-	out_days(o, due, days);
+	out_days(o, term, due, days);
 	if (streq(stage, "supervise"))
 		fprintf(o->f, "(第 %lld 次督办)", jint(n, "cycle", 1));
 	if (streq(stage, "interview"))
 		fputs(",经督办仍未完成整改", o->f);
 	if (days > 0 && due != NULL) {
-		fputs(",整改时限 ", o->f);
+		fprintf(o->f, ",%s ", term);
 		out_put(o, due);
 	}
 	if (progress >= 0)

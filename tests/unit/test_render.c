@@ -94,6 +94,13 @@ static void test_text_escalation(void **state)
 		    RENDER_PLAIN,
 		    "【约谈】问题 ZY-07「河道非法采砂」已超过整改时限 45 天,经督办仍未完成整改,"
 		    "整改时限 2026-03-31,整改进度 40%。主体责任单位:XX镇。将约谈主体责任单位负责同志。");
+	/* D is a long-term task's milestone, not its final deadline: named as such */
+	expect_text("{\"id\":6,\"type\":\"escalation\",\"stage\":\"supervise\",\"cycle\":1,\"problem\":"
+		    "\"ZY-09\",\"unit\":\"xx\",\"due\":\"2026-04-30\",\"deadline\":\"2026-12-31\","
+		    "\"days\":3,\"progress\":20,\"title\":\"截污纳管\",\"unit_name\":\"XX镇\"}",
+		    RENDER_PLAIN,
+		    "【督办】问题 ZY-09「截污纳管」已超过阶段性目标时限 3 天(第 1 次督办),阶段性目标时限 "
+		    "2026-04-30,整改进度 20%。主体责任单位:XX镇。请立即整改并报送整改进展。");
 	/* no display extras: the unit code stands in, nothing invented */
 	expect_text("{\"id\":5,\"type\":\"escalation\",\"stage\":\"prompt\",\"problem\":\"A1\","
 		    "\"unit\":\"t1\",\"due\":\"2026-04-01\",\"days\":0}",
