@@ -29,13 +29,21 @@ $$;
 -- duban.channel_rate(), and over the last second against duban.channel_burst()). At most
 -- p_max_channels channels and p_max_per_channel notices per channel. Rows come grouped by
 -- channel, most urgent first; budget is the messages the channel may still take now (NULL: no
--- limit); lease_until the real-clock end of the lease (epoch seconds); payload the §8 fields
--- with the notice id.
+-- limit); lease_left the seconds left on the lease, measured on the server's clock (the daemon
+-- adds it to its own monotonic clock: its real clock may disagree with the server's); payload
+-- the §8 fields with the notice id.
+-- Two claims running at the same moment cannot both take one channel (and so both spend its
+-- rate budget): a channel is taken only under pg_try_advisory_xact_lock(1685414497 ('duba'),
+-- channel id), and a claim skips channels another claim holds. The lock is a transaction lock:
+-- it ends when the claim commits, so it guards only the claim itself; afterwards the lease
+-- (claimed_pid/claimed_until, the busy list) keeps other claimers off the channel. A claim
+-- whose snapshot predates another's commit may still miss that lease, a window of a few
+-- milliseconds that only lets two instances share a channel's budget for one round.
 CREATE FUNCTION duban.deliver_claim(
   p_now timestamptz, p_tz text, p_window_start int, p_window_end int, p_workdays_only boolean,
   p_lease_seconds double precision, p_claimer text, p_max_channels int, p_max_per_channel int)
 RETURNS TABLE (notice_id bigint, channel_id int, kind text, url text, secret text, mention jsonb,
-               unit text, budget int, lease_until double precision, payload jsonb)
+               unit text, budget int, lease_left double precision, payload jsonb)
 LANGUAGE plpgsql SET jit = off AS $$
 #variable_conflict use_column
 DECLARE
@@ -80,10 +88,13 @@ BEGIN
      CROSS JOIN LATERAL (SELECT duban.channel_rate(c.kind, c.rate) AS rate,
                                 duban.channel_burst(c.kind, c.rate) AS burst) r
      WHERE c.id IN (SELECT cd.channel_id FROM candidates cd)
-  ), usable AS (
-    SELECT b.* FROM budgets b
-     WHERE b.budget IS NULL OR b.budget > 0
-     ORDER BY b.id
+  ), usable AS (      -- channels with budget, each only while this claim holds its advisory lock
+                      -- (see below); the ordered subquery keeps the volatile lock call above the
+                      -- sort, so LIMIT stops taking locks once p_max_channels are held
+    SELECT ub.* FROM (SELECT b.* FROM budgets b
+                       WHERE b.budget IS NULL OR b.budget > 0
+                       ORDER BY b.id) ub
+     WHERE pg_try_advisory_xact_lock(1685414497, ub.id)
      LIMIT p_max_channels
   ), picked AS (
     SELECT x.id
@@ -101,7 +112,7 @@ BEGIN
     RETURNING n.id, n.channel_id, n.urgency, n.type, n.payload, n.claimed_until
   )
   SELECT cl.id, cl.channel_id, us.kind, us.url, us.secret, us.mention, us.unit, us.budget,
-         extract(epoch FROM cl.claimed_until)::double precision,
+         extract(epoch FROM cl.claimed_until - clock_timestamp())::double precision,
          cl.payload || jsonb_build_object('id', cl.id, 'type', cl.type)
     FROM claimed cl
     JOIN usable us ON us.id = cl.channel_id

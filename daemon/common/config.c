@@ -171,6 +171,50 @@ static int valid_timezone(const char *v)
 	return access(path, R_OK) == 0;
 }
 
+int config_parse_listen(const char *listen, char *host, size_t hostlen, unsigned short *port)
+{
+	const char *colon, *h = listen;
+	size_t n;
+	char *end;
+	long p;
+
+	if (*listen == '[') {
+		const char *close = strchr(listen, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -1;
+		h = listen + 1;
+		n = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(listen, ':');
+		if (colon == NULL)
+			return -1;
+		n = (size_t)(colon - listen);
+	}
+	if (n == 0 || n >= hostlen)
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != '\0' || p < 1 || p > 65535)
+		return -1;
+	*port = (unsigned short)p;
+	return 0;
+}
+
+/* http.listen: empty (off) or HOST:PORT. */
+static const char *config_listen(struct duban_config *c, const char *v)
+{
+	char host[256];
+	unsigned short port;
+
+	if (*v != '\0' && config_parse_listen(v, host, sizeof(host), &port) != 0)
+		return "http.listen must be HOST:PORT (e.g. 127.0.0.1:9187) or empty (off)";
+	return set_string(&c->http_listen, v) == 0 ? NULL : "out of memory";
+}
+
 /* Applies one key; returns NULL or the error message. */
 static const char *config_apply(struct duban_config *c, const char *key, const char *v)
 {
@@ -200,7 +244,7 @@ static const char *config_apply(struct duban_config *c, const char *key, const c
 		return parse_int_range(v, 1, 1000, &c->max_attempts) == 0 ? NULL
 			: "delivery.max_attempts must be an integer from 1 to 1000";
 	if (strcmp(key, "http.listen") == 0)
-		return set_string(&c->http_listen, v) == 0 ? NULL : "out of memory";
+		return config_listen(c, v);
 	if (strcmp(key, "log.level") == 0)
 		return parse_level_name(v, &c->log_level) == 0 ? NULL
 			: "log.level must be one of debug, info, notice, warning, err";
@@ -254,6 +298,11 @@ int config_load(struct duban_config *cfg, const char *path, bool must_exist,
 	err[0] = '\0';
 	rc = ini_parse_file(f, config_handler, &st);
 	fclose(f);
+	if (rc < 0) { /* inih: -1 cannot open, -2 out of memory (no line) */
+		snprintf(err, errlen, "%s: %s", path, rc == -2 ? "out of memory" : "cannot read");
+		config_free(cfg);
+		return -1;
+	}
 	if (rc != 0) {
 		char msg[512];
 

@@ -44,6 +44,67 @@ static void copy_error(const char *msg, char *err, size_t errlen)
 			*p = ' ';
 }
 
+/* As libpq decides whether dbname is to be expanded: a URI or a string with '='. */
+static bool db_dsn_expanded(const char *dsn)
+{
+	return strncmp(dsn, "postgresql://", 13) == 0 || strncmp(dsn, "postgres://", 11) == 0 ||
+	       strchr(dsn, '=') != NULL;
+}
+
+bool db_dsn_valid(const char *dsn)
+{
+	PQconninfoOption *opts;
+	char *msg = NULL;
+
+	if (dsn == NULL || !db_dsn_expanded(dsn))
+		return true;
+	opts = PQconninfoParse(dsn, &msg);
+	PQfreemem(msg); /* may quote the password: never shown */
+	if (opts == NULL)
+		return false;
+	PQconninfoFree(opts);
+	return true;
+}
+
+/* Replaces every occurrence of secret (not empty) in text with "***". */
+static void db_mask(const char *secret, char *text, size_t n)
+{
+	size_t slen = strlen(secret), len = 0;
+	char *out = malloc(n);
+	const char *p = text, *hit;
+
+	if (out == NULL) {
+		snprintf(text, n, "(message hidden: out of memory)"); /* never risk the secret */
+		return;
+	}
+	while ((hit = strstr(p, secret)) != NULL) {
+		len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%.*s***",
+					(int)(hit - p), p);
+		if (len >= n)
+			break;
+		p = hit + slen;
+	}
+	if (len < n)
+		snprintf(out + len, n - len, "%s", p);
+	snprintf(text, n, "%s", out); /* out is always terminated within n */
+	free(out);
+}
+
+void db_mask_password(const char *dsn, char *text, size_t n)
+{
+	PQconninfoOption *opts;
+
+	if (dsn == NULL || n == 0 || !db_dsn_expanded(dsn))
+		return;
+	opts = PQconninfoParse(dsn, NULL);
+	if (opts == NULL)
+		return;
+	for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL && o->val[0] != '\0')
+			db_mask(o->val, text, n);
+	PQconninfoFree(opts);
+}
+
 PGconn *db_connect(const char *dsn, char *err, size_t errlen)
 {
 	PGconn *c = PQconnectdb(dsn != NULL ? dsn : "");

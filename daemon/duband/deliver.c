@@ -53,7 +53,7 @@ struct dmsg {
 	size_t len;
 	long long *ids;
 	size_t n_ids;
-	double lease_until;       /* real clock */
+	double lease_until;       /* end of the lease on the monotonic clock (duband_mono) */
 };
 
 struct deliver {
@@ -72,10 +72,12 @@ struct deliver {
 	struct event *soon;       /* next round at once, from a fresh loop iteration */
 	long long *released;      /* ids to hand back, collected while pumping */
 	size_t n_released, cap_released;
+	size_t round_started;     /* requests started in the current round */
+	size_t round_released;    /* notices handed back in the current round */
 };
 
 static const char deliver_sql_claim[] =
-	"SELECT notice_id, channel_id, kind, url, secret, mention, unit, budget, lease_until, "
+	"SELECT notice_id, channel_id, kind, url, secret, mention, unit, budget, lease_left, "
 	"payload FROM duban.deliver_claim($1::timestamptz, $2, $3::int, $4::int, $5::boolean, "
 	"$6::float8, $7, $8::int, $9::int)";
 static const char deliver_sql_counts[] =
@@ -149,6 +151,7 @@ static void deliver_release_later(struct deliver *dl, const long long *ids, size
 	}
 	memcpy(dl->released + dl->n_released, ids, n * sizeof(*ids));
 	dl->n_released += n;
+	dl->round_released += n;
 }
 
 static void deliver_release_flush(struct deliver *dl)
@@ -215,8 +218,9 @@ static void deliver_window_params(const struct duband *d, char *now, size_t nowl
 	p[4] = d->cfg.workdays_only ? "true" : "false";
 }
 
-/* The round is over: another at once if work was left behind (or in a moment when only rate
- * budgets held it back), else refresh the gauges. */
+/* The round is over: another at once if work was left behind (in a moment when only rate
+ * budgets held it back, or when the round only handed notices back), else refresh the
+ * gauges. */
 static void deliver_round_done(struct deliver *dl)
 {
 	struct duband *d = dl->d;
@@ -228,7 +232,9 @@ static void deliver_round_done(struct deliver *dl)
 	deliver_chans_free(dl);
 	d->metrics.rounds++;
 	if (d->mode == DUBAND_RUNNING && d->db_ready && (dl->again || dl->more || dl->more_later)) {
-		bool at_once = dl->again || dl->more;
+		/* A round that only handed notices back waits too: never a claim/release loop. */
+		bool only_released = dl->round_started == 0 && dl->round_released > 0;
+		bool at_once = (dl->again || dl->more) && !only_released;
 
 		dl->again = dl->more = dl->more_later = false;
 		if (event_add(dl->soon, at_once ? &at_once_tv : &later) == 0)
@@ -367,7 +373,7 @@ static void deliver_pump(struct deliver *dl)
 			deliver_msg_free(m);
 			continue;
 		}
-		if (clock_real() + d->cfg.timeout + DELIVER_LEASE_MARGIN > m->lease_until) {
+		if (duband_mono() + d->cfg.timeout + DELIVER_LEASE_MARGIN > m->lease_until) {
 			deliver_release_later(dl, m->ids, m->n_ids);
 			deliver_msg_free(m);
 			dl->more = true;
@@ -388,6 +394,7 @@ static void deliver_pump(struct deliver *dl)
 			dl->flight->prev = m;
 		dl->flight = m;
 		dl->inflight++;
+		dl->round_started++;
 		d->metrics.in_flight = dl->inflight;
 	}
 	deliver_release_flush(dl);
@@ -474,7 +481,7 @@ static void deliver_channel(struct deliver *dl, PGresult *res, int a, int b)
 	struct dchan *ch = calloc(1, sizeof(*ch));
 	json_t *mention = NULL, *notices = NULL;
 	const char **mentions = NULL;
-	double lease_until = 0;
+	double lease_left = 0;
 	char sent_at[64];
 	int budget;
 
@@ -504,8 +511,8 @@ static void deliver_channel(struct deliver *dl, PGresult *res, int a, int b)
 		json_t *p = json_loads(PQgetvalue(res, i, 9), 0, NULL);
 		double lease = strtod(PQgetvalue(res, i, 8), NULL);
 
-		if (lease_until == 0 || lease < lease_until)
-			lease_until = lease;
+		if (i == a || lease < lease_left)
+			lease_left = lease;
 		if (!json_is_object(p) || json_array_append_new(notices, p) != 0) {
 			if (!json_is_object(p))
 				json_decref(p);
@@ -519,7 +526,8 @@ static void deliver_channel(struct deliver *dl, PGresult *res, int a, int b)
 			  ch->url);
 		deliver_fail_rows(dl, ch, res, a, b, "cannot render the notices for this channel");
 	} else {
-		deliver_take_batch(dl, ch, &batch, budget, lease_until);
+		/* the server's seconds left, on our monotonic clock: immune to clock skew */
+		deliver_take_batch(dl, ch, &batch, budget, duband_mono() + lease_left);
 		render_batch_free(&batch);
 	}
 	free(mentions);
@@ -583,6 +591,7 @@ static void deliver_claim(struct deliver *dl)
 	if (pgconn_query(d->pg, deliver_sql_claim, 9, p, deliver_claimed, dl) != 0)
 		return;
 	dl->state = DELIVER_CLAIMING;
+	dl->round_started = dl->round_released = 0;
 }
 
 void deliver_kick(struct deliver *dl)

@@ -1,6 +1,7 @@
 /* GET /healthz (200 when the database is connected and a sweep ran within 3 poll intervals,
  * else 503) and GET /metrics (Prometheus text) served by evhttp on the daemon's loop. */
 #include "duban/daemon_httpd.h"
+#include "duban/config.h"
 #include "duban/daemon_core.h"
 #include "duban/daemon_metrics.h"
 #include "duban/log.h"
@@ -88,40 +89,6 @@ static void httpd_on_other(struct evhttp_request *req, void *arg)
 	evhttp_send_error(req, 404, "try /healthz or /metrics");
 }
 
-/* Splits "host:port" or "[v6]:port". Returns 0 or -1. */
-static int httpd_parse_listen(const char *listen, char *host, size_t hostlen, unsigned short *port)
-{
-	const char *colon, *h = listen;
-	size_t n;
-	char *end;
-	long p;
-
-	if (*listen == '[') {
-		const char *close = strchr(listen, ']');
-
-		if (close == NULL || close[1] != ':')
-			return -1;
-		h = listen + 1;
-		n = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		colon = strrchr(listen, ':');
-		if (colon == NULL)
-			return -1;
-		n = (size_t)(colon - listen);
-	}
-	if (n == 0 || n >= hostlen)
-		return -1;
-	memcpy(host, h, n);
-	host[n] = '\0';
-	errno = 0;
-	p = strtol(colon + 1, &end, 10);
-	if (errno != 0 || end == colon + 1 || *end != '\0' || p < 1 || p > 65535)
-		return -1;
-	*port = (unsigned short)p;
-	return 0;
-}
-
 struct httpd *httpd_start(struct duband *d, const char *listen, bool *bad_value, char *err,
 			  size_t errlen)
 {
@@ -130,7 +97,7 @@ struct httpd *httpd_start(struct duband *d, const char *listen, bool *bad_value,
 	unsigned short port;
 
 	*bad_value = false;
-	if (httpd_parse_listen(listen, host, sizeof(host), &port) != 0) {
+	if (config_parse_listen(listen, host, sizeof(host), &port) != 0) {
 		*bad_value = true;
 		snprintf(err, errlen, "http.listen must be HOST:PORT (e.g. 127.0.0.1:9187), got '%s'",
 			 listen);

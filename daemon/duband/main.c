@@ -118,8 +118,12 @@ void duband_stop(struct duband *d)
 {
 	struct timeval grace = { DUBAND_STOP_GRACE, 0 };
 
-	if (d->mode == DUBAND_EXIT)
+	if (d->mode == DUBAND_EXIT) {
+		/* Already leaving: break the loop again in case an earlier break was lost. */
+		if (event_base_loopbreak(d->base) != 0)
+			log_event(LOG_ERR, "event=internal error=\"cannot leave the event loop\"");
 		return;
+	}
 	if (d->mode == DUBAND_STOPPING) {
 		log_event(LOG_WARNING, "event=stop forced=1 in_flight=%d", httpc_active(d->http));
 		duband_exit(d, EX_OK);
@@ -227,6 +231,12 @@ static int main_environment(struct duband *d, const struct options *o)
 		fprintf(stderr, "duband: %s\n", err);
 		return EX_CONFIG;
 	}
+	if (!db_dsn_valid(duband_dsn(d))) {
+		/* never libpq's own message: it may quote the password */
+		fprintf(stderr, "duband: database.dsn / --dsn is not a valid libpq connection "
+			"string\n");
+		return EX_CONFIG;
+	}
 	if (clock_init(o->now, err, sizeof(err)) != 0) {
 		fprintf(stderr, "duband: bad --now/DUBAN_NOW: %s\n", err);
 		return EX_USAGE;
@@ -244,8 +254,10 @@ static int main_migrate(struct duband *d)
 	int applied = 0, rc;
 	PGconn *c = db_connect(duband_dsn(d), err, sizeof(err));
 
-	if (c == NULL)
+	if (c == NULL) {
+		db_mask_password(duband_dsn(d), err, sizeof(err));
 		return main_fail(d, EX_UNAVAILABLE, "database unavailable: %s", err);
+	}
 	rc = migrate_apply(c, &applied, err, sizeof(err));
 	PQfinish(c);
 	if (rc != 0)
@@ -256,11 +268,27 @@ static int main_migrate(struct duband *d)
 	return -1;
 }
 
+/* First callback of the loop: connects to the database. Started from inside the loop so
+ * that a connection failing at once can still end it (libevent forgets a loopbreak made
+ * before event_base_dispatch starts). */
+static void main_on_begin(evutil_socket_t fd, short what, void *arg)
+{
+	struct duband *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (d->mode == DUBAND_EXIT)
+		return;
+	if (pgconn_start(d->pg) != 0)
+		log_event(LOG_DEBUG, "event=connect started=0"); /* session_down() reported why */
+}
+
 /* Brings the subsystems up; the order matters (each may use those before it). -1 to go on,
  * else the exit code. */
 static int main_setup(struct duband *d)
 {
 	const struct pgconn_hooks hooks = { session_up, session_down, session_notify, d };
+	const struct timeval now = { 0, 0 };
 	char err[1024], host[128];
 	bool bad_value;
 
@@ -303,7 +331,8 @@ static int main_setup(struct duband *d)
 		  clock_is_pinned() ? "pinned" : "real", d->instance,
 		  d->httpd != NULL ? d->cfg.http_listen : "off");
 	duband_status(d);
-	pgconn_start(d->pg); /* a failure is reported through session_down() */
+	if (event_base_once(d->base, -1, EV_TIMEOUT, main_on_begin, d, &now) != 0)
+		return main_fail(d, EX_OSERR, "cannot schedule the database connection");
 	return -1;
 }
 
@@ -323,6 +352,22 @@ static void main_teardown(struct duband *d)
 		event_base_free(d->base);
 	config_free(&d->cfg);
 	free(d->config_file);
+}
+
+/* Runs the loop until the run mode says exit (not at all when set-up already decided to
+ * exit); returns the exit code. */
+static int main_run(struct duband *d)
+{
+	if (d->mode == DUBAND_EXIT)
+		return d->exit_code;
+	if (event_base_dispatch(d->base) < 0) {
+		log_event(LOG_ERR, "event=internal error=\"event loop failed\"");
+		duband_exit(d, EX_SOFTWARE);
+	} else if (d->mode != DUBAND_EXIT) {
+		log_event(LOG_ERR, "event=internal error=\"event loop ran out of events\"");
+		d->exit_code = EX_SOFTWARE;
+	}
+	return d->exit_code;
 }
 
 int main(int argc, char **argv)
@@ -345,16 +390,8 @@ int main(int argc, char **argv)
 		rc = main_migrate(&d);
 	if (rc < 0)
 		rc = main_setup(&d);
-	if (rc < 0) {
-		if (event_base_dispatch(d.base) < 0) {
-			log_event(LOG_ERR, "event=internal error=\"event loop failed\"");
-			duband_exit(&d, EX_SOFTWARE);
-		} else if (d.mode != DUBAND_EXIT) {
-			log_event(LOG_ERR, "event=internal error=\"event loop ran out of events\"");
-			d.exit_code = EX_SOFTWARE;
-		}
-		rc = d.exit_code;
-	}
+	if (rc < 0)
+		rc = main_run(&d);
 	main_teardown(&d);
 	if (logging)
 		log_event(rc == 0 ? LOG_INFO : LOG_NOTICE, "event=exit code=%d", rc);

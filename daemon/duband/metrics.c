@@ -82,13 +82,13 @@ int metrics_render(const struct metrics *m, struct evbuffer *out)
 			  m->rounds);
 	rc |= metrics_u64(out, "duband_http_requests_in_flight", "gauge",
 			  "Webhook requests in flight.", (uint64_t)(m->in_flight > 0 ? m->in_flight : 0));
-	if (m->pending >= 0)
-		rc |= metrics_u64(out, "duband_notices_pending", "gauge",
-				  "Notices waiting to be delivered.", (uint64_t)m->pending);
-	if (m->dead >= 0)
-		rc |= metrics_u64(out, "duband_notices_dead", "gauge",
-				  "Notices that gave up (see dubanctl notice list --status dead).",
-				  (uint64_t)m->dead);
+	/* Always present (SPEC §9): 0 until the first count query answers. */
+	rc |= metrics_u64(out, "duband_notices_pending", "gauge",
+			  "Notices waiting to be delivered (0 until first counted).",
+			  (uint64_t)(m->pending > 0 ? m->pending : 0));
+	rc |= metrics_u64(out, "duband_notices_dead", "gauge",
+			  "Notices that gave up (see dubanctl notice list --status dead).",
+			  (uint64_t)(m->dead > 0 ? m->dead : 0));
 	rc |= metrics_u64(out, "duband_reloads_total", "counter", "Configuration reloads.",
 			  m->reloads);
 	rc |= metrics_u64(out, "duband_reload_errors_total", "counter",

@@ -2,6 +2,7 @@
  * current socket, one query at a time from a FIFO (send, full PQflush loop, PQconsumeInput,
  * PQgetResult until NULL), notifications drained after every read, reconnect with back-off. */
 #include "duban/daemon_pgconn.h"
+#include "duban/db.h"
 #include "duban/log.h"
 
 #include <event2/event.h>
@@ -146,6 +147,7 @@ static void pgconn_lost(struct pgconn *pc, const char *why)
 	double retry_in = -1;
 
 	pgconn_line(why, msg, sizeof(msg));
+	db_mask_password(pc->dsn, msg, sizeof(msg));
 	event_del(pc->io);
 	evtimer_del(pc->timer);
 	if (pc->conn != NULL)

@@ -56,7 +56,8 @@ void reload_config(struct duband *d)
 	} else {
 		log_set_level(fresh.log_level);
 	}
-	if (fresh.poll_interval != d->cfg.poll_interval &&
+	/* --once has no sweep timer: never arm one. */
+	if (!d->once && fresh.poll_interval != d->cfg.poll_interval &&
 	    sweep_set_interval(d->sweep, fresh.poll_interval) != 0)
 		log_event(LOG_ERR, "event=reload error=\"cannot re-arm the sweep timer\"");
 	config_free(&d->cfg);

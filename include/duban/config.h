@@ -35,6 +35,10 @@ int config_load(struct duban_config *cfg, const char *path, bool must_exist,
 
 void config_free(struct duban_config *cfg);
 
+/* Splits an http.listen value, "host:port" or "[v6]:port" (port 1..65535), into host (size
+ * hostlen) and port. Returns 0 or -1 when malformed. */
+int config_parse_listen(const char *listen, char *host, size_t hostlen, unsigned short *port);
+
 /* Every documented key, "section.key", NULL-terminated (for docs and tests). */
 extern const char *const config_keys[];
 

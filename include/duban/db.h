@@ -16,6 +16,15 @@ const char *db_actor(void);
  * with the reason in err when the database is unreachable. */
 PGconn *db_connect(const char *dsn, char *err, size_t errlen);
 
+/* True when dsn is usable as libpq's dbname with expand_dbname: NULL, a plain database name,
+ * or a conninfo string or URI that PQconninfoParse accepts. libpq's own parse error is never
+ * shown (it may quote the password). */
+bool db_dsn_valid(const char *dsn);
+
+/* Replaces, in the text (size n, NUL-terminated), every occurrence of the password that dsn
+ * carries with "***", so that error messages can be logged. */
+void db_mask_password(const char *dsn, char *text, size_t n);
+
 /* Runs sql with text parameters; returns the result (caller PQclear()s) or
  * NULL with the server's message in err. */
 PGresult *db_query(PGconn *c, const char *sql, int nparams, const char *const *params,

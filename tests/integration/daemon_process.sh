@@ -27,10 +27,29 @@ printf '[delivery]\nwindow = 18:00-08:30\n' >"$TEST_TMP/bad.conf"
 assert_exit 78 "bad value" -- dband --once --config "$TEST_TMP/bad.conf"
 assert_contains "$LAST_ERR" "$TEST_TMP/bad.conf:2: delivery.window" "FILE:LINE names the key"
 assert_exit 78 "missing explicit file" -- dband --once --config "$TEST_TMP/nonexistent.conf"
+printf '[http]\nlisten = 127.0.0.1\n' >"$TEST_TMP/bad.conf"
+assert_exit 78 "bad http.listen" -- dband --once --config "$TEST_TMP/bad.conf"
+assert_contains "$LAST_ERR" "$TEST_TMP/bad.conf:2: http.listen" "FILE:LINE for http.listen"
+printf '[http]\nlisten =\n' >"$TEST_TMP/off.conf"
+assert_exit 69 "an empty http.listen (off) is valid" -- timeout 20 "$DUBAN_BUILD/duband" --once \
+  --config "$TEST_TMP/off.conf" --dsn "host=/nonexistent dbname=x"
 
 assert_exit 69 "--once with the database unreachable" -- \
   dband --once --dsn "host=127.0.0.1 port=1 dbname=x connect_timeout=5"
 assert_contains "$LAST_ERR" "database unavailable" "says why"
+# A connection failing at once (before the loop runs) still ends --once promptly: exit 69.
+assert_exit 69 "--once with a database socket that does not exist" -- \
+  timeout 20 "$DUBAN_BUILD/duband" --once --dsn "host=/nonexistent dbname=x"
+# The password never reaches the output: a malformed DSN is refused without libpq's text
+# (which quotes it), and connection errors mask it.
+assert_exit 78 "malformed DSN" -- timeout 20 "$DUBAN_BUILD/duband" -f --once \
+  --dsn "postgresql://u:s3cr%zzet@h/db"
+assert_contains "$LAST_ERR" "not a valid libpq connection string" "says the DSN is bad"
+assert_not_contains "$LAST_OUT$LAST_ERR" "s3cr" "no password in the output"
+assert_exit 69 "password quoted in a connection error" -- timeout 20 "$DUBAN_BUILD/duband" -f \
+  --once --dsn "host=/nonexistent/hunter2 password=hunter2 dbname=x"
+assert_not_contains "$LAST_OUT$LAST_ERR" "hunter2" "the password is masked"
+assert_contains "$LAST_ERR" "/nonexistent/***" "masked as ***"
 
 duban_config log.level=debug
 assert_exit 78 "schema not migrated" -- dband --once --now "$NOW"
@@ -78,6 +97,17 @@ healthz() { curl -s -o /dev/null -w '%{http_code}' "$DUBAN_HTTP_URL/healthz" || 
 healthy() { [[ $(healthz) == 200 ]]; }
 logged() { grep -q -- "$1" "$DBAND_LOG"; }
 
+# Before the first count (here: the database never comes), /metrics still has every SPEC name.
+metrics_up() { curl -sf -o /dev/null "$DUBAN_HTTP_URL/metrics"; }
+dband_start --now "$NOW" --dsn "host=/nonexistent dbname=x"
+wait_until 20 metrics_up || fail "/metrics never answered"
+metrics=$(curl -s "$DUBAN_HTTP_URL/metrics")
+for m in 'duband_db_connected 0' 'duband_notices_pending 0' 'duband_notices_dead 0'; do
+  assert_contains "$metrics" "$m" "metrics before the first count: $m"
+done
+dband_stop "$DBAND_PID" 15
+assert_eq 0 "$DBAND_RC" "SIGTERM while the database is away: exit 0"
+
 dband_start --now "$NOW"
 wait_until 30 healthy || fail "/healthz never 200 (code $(healthz))"
 assert_eq 404 "$(curl -s -o /dev/null -w '%{http_code}' "$DUBAN_HTTP_URL/nope")" "unknown path: 404"
@@ -110,6 +140,16 @@ assert_contains "$(grep 'event=reload ok=0' "$DBAND_LOG")" "daemon.poll_interval
 kill -0 "$DBAND_PID" || fail "duband died on a broken configuration"
 assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' "$old_url/healthz")" "still healthy"
 assert_contains "$(curl -s "$old_url/metrics")" "duband_reload_errors_total 1" "refusal counted"
+# SIGHUP, bad http.listen: refused with FILE:LINE like any bad value, the old config kept.
+cp "$TEST_TMP/good.conf" "$DUBAN_CONFIG"
+printf '[http]\nlisten = 127.0.0.1\n' >>"$DUBAN_CONFIG"
+refusals() { (($(grep -c 'event=reload ok=0' "$DBAND_LOG") >= $1)); }
+kill -HUP "$DBAND_PID"
+wait_until 20 refusals 2 || fail "the bad http.listen was not reported"
+assert_contains "$(grep 'event=reload ok=0' "$DBAND_LOG" | tail -n 1)" \
+  "$DUBAN_CONFIG:$(wc -l <"$DUBAN_CONFIG"): http.listen" "reload names FILE:LINE and the key"
+assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' "$old_url/healthz")" "still healthy"
+assert_contains "$(curl -s "$old_url/metrics")" "duband_reload_errors_total 2" "refusal counted"
 DUBAN_HTTP_URL=$old_url
 cp "$TEST_TMP/good.conf" "$DUBAN_CONFIG"   # dubanctl reads the file too
 
