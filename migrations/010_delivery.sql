@@ -65,7 +65,7 @@ BEGIN
       FROM duban.notices o
      WHERE o.status = 'pending' AND o.claimed_until >= clock_timestamp()
        AND o.claimed_pid IN (SELECT l.pid FROM live l)
-  ), candidates AS (
+  ), candidates AS (  -- read without locks; only the notices picked below are locked
     SELECT n.id, n.channel_id, n.urgency
       FROM duban.notices n
       JOIN duban.channels c ON c.id = n.channel_id
@@ -74,27 +74,27 @@ BEGIN
        AND (n.claimed_until IS NULL OR n.claimed_until < clock_timestamp()
             OR n.claimed_pid IS NULL OR n.claimed_pid NOT IN (SELECT l.pid FROM live l))
        AND n.channel_id NOT IN (SELECT b.channel_id FROM busy b)
-       FOR UPDATE OF n SKIP LOCKED
-  ), budgets AS (
-    SELECT c.id, c.kind, c.url, c.secret, to_jsonb(c.mention) AS mention, u.code AS unit,
-           least(r.rate - (SELECT count(*)::int FROM duban.channel_sends s
-                            WHERE s.channel_id = c.id
-                              AND s.sent_at > clock_timestamp() - interval '60 seconds'),
-                 r.burst - (SELECT count(*)::int FROM duban.channel_sends s
-                             WHERE s.channel_id = c.id
-                               AND s.sent_at > clock_timestamp() - interval '1 second')) AS budget
-      FROM duban.channels c
-      JOIN duban.units u ON u.id = c.unit_id
-     CROSS JOIN LATERAL (SELECT duban.channel_rate(c.kind, c.rate) AS rate,
-                                duban.channel_burst(c.kind, c.rate) AS burst) r
-     WHERE c.id IN (SELECT cd.channel_id FROM candidates cd)
-  ), usable AS (      -- channels with budget, each only while this claim holds its advisory lock
-                      -- (see below); the ordered subquery keeps the volatile lock call above the
-                      -- sort, so LIMIT stops taking locks once p_max_channels are held
-    SELECT ub.* FROM (SELECT b.* FROM budgets b
-                       WHERE b.budget IS NULL OR b.budget > 0
-                       ORDER BY b.id) ub
-     WHERE pg_try_advisory_xact_lock(1685414497, ub.id)
+  ), usable AS (      -- channels with budget, in channel order, each only while this claim
+                      -- holds its advisory lock; budgets are computed lazily channel by channel
+                      -- and LIMIT stops at p_max_channels, so a large backlog costs no more
+    SELECT ch.id, ch.kind, ch.url, ch.secret, to_jsonb(ch.mention) AS mention, u.code AS unit,
+           bud.budget
+      FROM (SELECT DISTINCT cd.channel_id AS id FROM candidates cd ORDER BY 1) ids
+      JOIN duban.channels ch ON ch.id = ids.id
+      JOIN duban.units u ON u.id = ch.unit_id
+     CROSS JOIN LATERAL (
+           SELECT least(duban.channel_rate(ch.kind, ch.rate)
+                          - (SELECT count(*)::int FROM duban.channel_sends s
+                              WHERE s.channel_id = ch.id
+                                AND s.sent_at > clock_timestamp() - interval '60 seconds'),
+                        duban.channel_burst(ch.kind, ch.rate)
+                          - (SELECT count(*)::int FROM duban.channel_sends s
+                              WHERE s.channel_id = ch.id
+                                AND s.sent_at > clock_timestamp() - interval '1 second')) AS budget
+         ) bud
+     WHERE (bud.budget IS NULL OR bud.budget > 0)
+       AND pg_try_advisory_xact_lock(1685414497, ch.id)
+     ORDER BY ids.id
      LIMIT p_max_channels
   ), picked AS (
     SELECT x.id
@@ -103,12 +103,20 @@ BEGIN
               FROM candidates cd
              WHERE cd.channel_id IN (SELECT us.id FROM usable us)) x
      WHERE x.rn <= p_max_per_channel
+  ), locked AS (      -- the claim-free test again under the row lock: a concurrent claimer
+                      -- may have taken a notice since this statement's snapshot
+    SELECT n.id
+      FROM duban.notices n
+     WHERE n.id IN (SELECT pk.id FROM picked pk) AND n.status = 'pending'
+       AND (n.claimed_until IS NULL OR n.claimed_until < clock_timestamp()
+            OR n.claimed_pid IS NULL OR n.claimed_pid NOT IN (SELECT l.pid FROM live l))
+       FOR UPDATE OF n SKIP LOCKED
   ), claimed AS (
     UPDATE duban.notices n
        SET claimed_by = p_claimer, claimed_pid = pg_backend_pid(),
            claimed_until = clock_timestamp() + make_interval(secs => p_lease_seconds)
-      FROM picked
-     WHERE n.id = picked.id
+      FROM locked
+     WHERE n.id = locked.id
     RETURNING n.id, n.channel_id, n.urgency, n.type, n.payload, n.claimed_until
   )
   SELECT cl.id, cl.channel_id, us.kind, us.url, us.secret, us.mention, us.unit, us.budget,

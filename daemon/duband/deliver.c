@@ -535,6 +535,14 @@ static void deliver_channel(struct deliver *dl, PGresult *res, int a, int b)
 	json_decref(notices);
 }
 
+/* Channels claimed per round: enough to keep delivery.concurrency requests busy across many
+ * one-message channels without a claim query per few messages; a message whose lease runs
+ * short before its turn is handed back unsent, so a large round is never a double send. */
+static int deliver_max_channels(const struct duband *d)
+{
+	return d->cfg.concurrency * 16;
+}
+
 static void deliver_claimed(void *arg, const struct pgconn_reply *r)
 {
 	struct deliver *dl = arg;
@@ -569,7 +577,7 @@ static void deliver_claimed(void *arg, const struct pgconn_reply *r)
 	}
 	if (rows > 0)
 		log_event(LOG_DEBUG, "event=claim notices=%d channels=%d", rows, channels);
-	if (channels >= d->cfg.concurrency)
+	if (channels >= deliver_max_channels(d))
 		dl->more = true;
 	deliver_pump(dl);
 }
@@ -586,7 +594,7 @@ static void deliver_claim(struct deliver *dl)
 	p[7] = maxch;
 	p[8] = maxper;
 	snprintf(lease, sizeof(lease), "%d", d->cfg.timeout + DELIVER_LEASE_EXTRA);
-	snprintf(maxch, sizeof(maxch), "%d", d->cfg.concurrency);
+	snprintf(maxch, sizeof(maxch), "%d", deliver_max_channels(d));
 	snprintf(maxper, sizeof(maxper), "%d", DELIVER_MAX_PER_CHANNEL);
 	if (pgconn_query(d->pg, deliver_sql_claim, 9, p, deliver_claimed, dl) != 0)
 		return;
