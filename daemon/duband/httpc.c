@@ -137,9 +137,9 @@ static void httpc_on_sock(evutil_socket_t fd, short what, void *arg)
 	if (rc != CURLM_OK)
 		log_event(LOG_ERR, "event=internal error=\"curl_multi_socket_action: %s\"",
 			  curl_multi_strerror(rc));
+	/* No evtimer_del() when nothing runs: a completion callback may just have added a
+	 * transfer whose start timer curl armed; curl deletes the timer itself (timeout -1). */
 	httpc_check(h);
-	if (running <= 0)
-		evtimer_del(h->timer);
 }
 
 static void httpc_on_timer(evutil_socket_t fd, short what, void *arg)
