@@ -86,6 +86,36 @@ char *imp_trim(char *s);
 
 void imp_close(struct imp *im);
 
+/* --- one import, start to end (import_file.c) --- */
+
+struct imp_units;
+
+/* What differs between the kinds of import; imp_run() does the rest. */
+struct imp_kind {
+	const char *usage;
+	const struct imp_column *cols;
+	int ncols;
+	imp_classify_fn classify;        /* NULL: by the columns' aliases */
+	const char *setup_sql;           /* run first in the transaction, or NULL */
+	int units;                       /* load the unit map for row() */
+	const char *stage_sql;           /* creates the staging table */
+	const char *copy_sql;            /* the COPY ... FROM STDIN into it */
+	/* Checks the current row and appends it to the COPY; 0, or -1 when the COPY failed.
+	 * units is NULL unless the kind asks for them. */
+	int (*row)(struct imp *im, const struct imp_units *units);
+	/* Set-based checks of the staged rows, errors to im; 0, or -1 with err. */
+	int (*check)(struct imp *im, PGconn *conn, char *err, size_t errlen);
+	/* Writes the staged rows (only when no errors were found; it may record more);
+	 * 0, or -1 with err. */
+	int (*apply)(struct imp *im, PGconn *conn, long *added, long *updated, char *err,
+		     size_t errlen);
+};
+
+/* Opens the file (c->encoding) and, in one transaction, stages every row, checks them,
+ * applies them when nothing is wrong and commits, else rolls back and prints the errors;
+ * prints the summary. Returns a sysexits code. */
+int imp_run(struct ctl *c, const struct imp_kind *k);
+
 /* --- errors and summary (import_report.c) --- */
 
 /* Records "FILE:LINE: <column label>: message" (see IMP_COL_NONE, IMP_COL_HEADER).
@@ -134,8 +164,6 @@ int imp_copy_row_end(struct imp *im);
 int imp_copy_end(struct imp *im, int abort, char *err, size_t errlen);
 
 /* --- units by code or exact name (import_unitmap.c) --- */
-
-struct imp_units;
 
 /* Loads every unit's code and name. Returns NULL with err on failure. */
 struct imp_units *imp_units_load(PGconn *conn, char *err, size_t errlen);

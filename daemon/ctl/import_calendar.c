@@ -91,8 +91,9 @@ static void row_workday(struct imp *im)
 	imp_put_null(im);
 }
 
-static int calendar_row(struct imp *im)
+static int calendar_row(struct imp *im, const struct imp_units *units)
 {
+	(void)units;
 	imp_put_long(im, im->rec.line);
 	row_date(im);
 	row_workday(im);
@@ -100,15 +101,9 @@ static int calendar_row(struct imp *im)
 	return imp_copy_row_end(im);
 }
 
-static int calendar_stage(struct imp *im, PGconn *conn, char *err, size_t errlen)
+static int calendar_check(struct imp *im, PGconn *conn, char *err, size_t errlen)
 {
-	if (db_exec(conn, stage_sql, 0, NULL, err, errlen) != 0 ||
-	    imp_copy_begin(im, conn, "COPY pg_temp.imp_days FROM STDIN", err, errlen) != 0)
-		return -1;
-	while (imp_next(im) > 0)
-		if (calendar_row(im) != 0)
-			break;
-	return imp_copy_end(im, im->copy_failed, err, errlen);
+	return imp_sql_errors(im, conn, dup_sql, 0, NULL, CAL_DATE, err, errlen);
 }
 
 static int calendar_apply(struct imp *im, PGconn *conn, long *added, long *updated,
@@ -129,37 +124,18 @@ static int calendar_apply(struct imp *im, PGconn *conn, long *added, long *updat
 	return 0;
 }
 
-static int calendar_import(struct ctl *c, struct imp *im)
-{
-	char err[1024];
-	long added = 0, updated = 0;
-	PGconn *conn = ctl_db(c);
-
-	if (conn == NULL)
-		return EX_UNAVAILABLE;
-	if (db_begin(conn, "import", NULL, err, sizeof(err)) != 0)
-		return ctl_fail(ctl_db_error_code(), "%s", err);
-	if (calendar_stage(im, conn, err, sizeof(err)) != 0 ||
-	    imp_sql_errors(im, conn, dup_sql, 0, NULL, CAL_DATE, err, sizeof(err)) != 0)
-		return imp_db_fail(conn, im->path, err);
-	if (im->total_errors > 0) {
-		db_rollback(conn);
-		return imp_report_errors(im);
-	}
-	if (calendar_apply(im, conn, &added, &updated, err, sizeof(err)) != 0)
-		return imp_db_fail(conn, im->path, err);
-	if (db_commit(conn, err, sizeof(err)) != 0)
-		return ctl_fail(ctl_db_error_code(), "%s: commit failed: %s", im->path, err);
-	return imp_summary(c, im, added, updated);
-}
+static const struct imp_kind calendar_kind = {
+	.usage = usage,
+	.cols = calendar_cols,
+	.ncols = CAL_NCOLS,
+	.stage_sql = stage_sql,
+	.copy_sql = "COPY pg_temp.imp_days FROM STDIN",
+	.row = calendar_row,
+	.check = calendar_check,
+	.apply = calendar_apply,
+};
 
 int cmd_calendar_import(struct ctl *c)
 {
-	struct imp im;
-	int rc = imp_open(&im, c, usage, c->encoding, calendar_cols, CAL_NCOLS, NULL);
-
-	if (rc == 0)
-		rc = calendar_import(c, &im);
-	imp_close(&im);
-	return rc;
+	return imp_run(c, &calendar_kind);
 }

@@ -197,22 +197,9 @@ static int channel_row(struct imp *im, const struct imp_units *units)
 	return imp_copy_row_end(im);
 }
 
-static int channel_stage(struct imp *im, PGconn *conn, char *err, size_t errlen)
+static int channel_check(struct imp *im, PGconn *conn, char *err, size_t errlen)
 {
-	struct imp_units *units = imp_units_load(conn, err, errlen);
-	int rc = -1;
-
-	if (units == NULL)
-		return -1;
-	if (db_exec(conn, stage_sql, 0, NULL, err, errlen) == 0 &&
-	    imp_copy_begin(im, conn, "COPY pg_temp.imp_channels FROM STDIN", err, errlen) == 0) {
-		while (imp_next(im) > 0)
-			if (channel_row(im, units) != 0)
-				break;
-		rc = imp_copy_end(im, im->copy_failed, err, errlen);
-	}
-	imp_units_free(units);
-	return rc;
+	return imp_sql_errors(im, conn, dup_sql, 0, NULL, CH_URL, err, errlen);
 }
 
 /* The upsert, counting added and updated rows. */
@@ -247,37 +234,19 @@ static int channel_apply(struct imp *im, PGconn *conn, long *added, long *update
 	return 0;
 }
 
-static int channel_import(struct ctl *c, struct imp *im)
-{
-	char err[1024];
-	long added = 0, updated = 0;
-	PGconn *conn = ctl_db(c);
-
-	if (conn == NULL)
-		return EX_UNAVAILABLE;
-	if (db_begin(conn, "import", NULL, err, sizeof(err)) != 0)
-		return ctl_fail(ctl_db_error_code(), "%s", err);
-	if (channel_stage(im, conn, err, sizeof(err)) != 0 ||
-	    imp_sql_errors(im, conn, dup_sql, 0, NULL, CH_URL, err, sizeof(err)) != 0)
-		return imp_db_fail(conn, im->path, err);
-	if (im->total_errors > 0) {
-		db_rollback(conn);
-		return imp_report_errors(im);
-	}
-	if (channel_apply(im, conn, &added, &updated, err, sizeof(err)) != 0)
-		return imp_db_fail(conn, im->path, err);
-	if (db_commit(conn, err, sizeof(err)) != 0)
-		return ctl_fail(ctl_db_error_code(), "%s: commit failed: %s", im->path, err);
-	return imp_summary(c, im, added, updated);
-}
+static const struct imp_kind channel_kind = {
+	.usage = usage,
+	.cols = channel_cols,
+	.ncols = CH_NCOLS,
+	.units = 1,
+	.stage_sql = stage_sql,
+	.copy_sql = "COPY pg_temp.imp_channels FROM STDIN",
+	.row = channel_row,
+	.check = channel_check,
+	.apply = channel_apply,
+};
 
 int cmd_channel_import(struct ctl *c)
 {
-	struct imp im;
-	int rc = imp_open(&im, c, usage, c->encoding, channel_cols, CH_NCOLS, NULL);
-
-	if (rc == 0)
-		rc = channel_import(c, &im);
-	imp_close(&im);
-	return rc;
+	return imp_run(c, &channel_kind);
 }

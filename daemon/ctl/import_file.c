@@ -1,6 +1,8 @@
-/* import_file: opening an import's CSV file, finding its header row and columns by
+/* import_file: the driver every import shares (imp_run: open, stage with COPY, check, apply,
+ * commit or report), opening an import's CSV file, finding its header row and columns by
  * name (English or Chinese), and reading trimmed cells of its data rows. */
 #include "import.h"
+#include "duban/db.h"
 #include "duban/textconv.h"
 
 #include <errno.h>
@@ -285,4 +287,60 @@ void imp_close(struct imp *im)
 	free(im->errs);
 	free(im->buf);
 	memset(im, 0, sizeof(*im));
+}
+
+/* Streams every data row into the staging table. 0, or -1 with err. */
+static int imp_stage(struct imp *im, const struct imp_kind *k, PGconn *conn, char *err,
+		     size_t errlen)
+{
+	struct imp_units *units = NULL;
+	int rc = -1;
+
+	if (k->setup_sql != NULL && db_exec(conn, k->setup_sql, 0, NULL, err, errlen) != 0)
+		return -1;
+	if (k->units && (units = imp_units_load(conn, err, errlen)) == NULL)
+		return -1;
+	if (db_exec(conn, k->stage_sql, 0, NULL, err, errlen) == 0 &&
+	    imp_copy_begin(im, conn, k->copy_sql, err, errlen) == 0) {
+		while (imp_next(im) > 0)
+			if (k->row(im, units) != 0)
+				break;
+		rc = imp_copy_end(im, im->copy_failed, err, errlen);
+	}
+	imp_units_free(units);
+	return rc;
+}
+
+static int imp_transaction(struct ctl *c, struct imp *im, const struct imp_kind *k)
+{
+	char err[1024];
+	long added = 0, updated = 0;
+	PGconn *conn = ctl_db(c);
+
+	if (conn == NULL)
+		return EX_UNAVAILABLE;
+	if (db_begin(conn, "import", NULL, err, sizeof(err)) != 0)
+		return ctl_fail(ctl_db_error_code(), "%s", err);
+	if (imp_stage(im, k, conn, err, sizeof(err)) != 0 ||
+	    k->check(im, conn, err, sizeof(err)) != 0 ||
+	    (im->total_errors == 0 && k->apply(im, conn, &added, &updated, err, sizeof(err)) != 0))
+		return imp_db_fail(conn, im->path, err);
+	if (im->total_errors > 0) {
+		db_rollback(conn);
+		return imp_report_errors(im);
+	}
+	if (db_commit(conn, err, sizeof(err)) != 0)
+		return ctl_fail(ctl_db_error_code(), "%s: commit failed: %s", im->path, err);
+	return imp_summary(c, im, added, updated);
+}
+
+int imp_run(struct ctl *c, const struct imp_kind *k)
+{
+	struct imp im;
+	int rc = imp_open(&im, c, k->usage, c->encoding, k->cols, k->ncols, k->classify);
+
+	if (rc == 0)
+		rc = imp_transaction(c, &im, k);
+	imp_close(&im);
+	return rc;
 }

@@ -116,12 +116,13 @@ static void row_code(struct imp *im, int col, int required)
 	imp_put_text(im, code_ok(v) ? v : NULL);
 }
 
-static int unit_row(struct imp *im)
+static int unit_row(struct imp *im, const struct imp_units *units)
 {
 	char *name = imp_cell(im, U_NAME), *code = imp_cell(im, U_CODE), *parent;
 	char msg[256];
 	const char *kind;
 
+	(void)units;
 	imp_put_long(im, im->rec.line);
 	row_code(im, U_CODE, 1);
 	if (*name == '\0')
@@ -137,17 +138,6 @@ static int unit_row(struct imp *im)
 		imp_error(im, im->rec.line, U_PARENT, "a unit cannot be its own parent");
 	row_code(im, U_PARENT, 0);
 	return imp_copy_row_end(im);
-}
-
-static int unit_stage(struct imp *im, PGconn *conn, char *err, size_t errlen)
-{
-	if (db_exec(conn, stage_sql, 0, NULL, err, errlen) != 0 ||
-	    imp_copy_begin(im, conn, "COPY pg_temp.imp_units FROM STDIN", err, errlen) != 0)
-		return -1;
-	while (imp_next(im) > 0)
-		if (unit_row(im) != 0)
-			break;
-	return imp_copy_end(im, im->copy_failed, err, errlen);
 }
 
 static int unit_check(struct imp *im, PGconn *conn, char *err, size_t errlen)
@@ -183,36 +173,18 @@ static int unit_apply(struct imp *im, PGconn *conn, long *added, long *updated, 
 	return imp_sql_errors(im, conn, cycle_sql, 0, NULL, U_PARENT, err, errlen);
 }
 
-static int unit_import(struct ctl *c, struct imp *im)
-{
-	char err[1024];
-	long added = 0, updated = 0;
-	PGconn *conn = ctl_db(c);
-
-	if (conn == NULL)
-		return EX_UNAVAILABLE;
-	if (db_begin(conn, "import", NULL, err, sizeof(err)) != 0)
-		return ctl_fail(ctl_db_error_code(), "%s", err);
-	if (unit_stage(im, conn, err, sizeof(err)) != 0 ||
-	    unit_check(im, conn, err, sizeof(err)) != 0 ||
-	    (im->total_errors == 0 && unit_apply(im, conn, &added, &updated, err, sizeof(err)) != 0))
-		return imp_db_fail(conn, im->path, err);
-	if (im->total_errors > 0) {
-		db_rollback(conn);
-		return imp_report_errors(im);
-	}
-	if (db_commit(conn, err, sizeof(err)) != 0)
-		return ctl_fail(ctl_db_error_code(), "%s: commit failed: %s", im->path, err);
-	return imp_summary(c, im, added, updated);
-}
+static const struct imp_kind unit_kind = {
+	.usage = usage,
+	.cols = unit_cols,
+	.ncols = U_NCOLS,
+	.stage_sql = stage_sql,
+	.copy_sql = "COPY pg_temp.imp_units FROM STDIN",
+	.row = unit_row,
+	.check = unit_check,
+	.apply = unit_apply,
+};
 
 int cmd_unit_import(struct ctl *c)
 {
-	struct imp im;
-	int rc = imp_open(&im, c, usage, c->encoding, unit_cols, U_NCOLS, NULL);
-
-	if (rc == 0)
-		rc = unit_import(c, &im);
-	imp_close(&im);
-	return rc;
+	return imp_run(c, &unit_kind);
 }
