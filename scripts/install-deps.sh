@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libevent-dev libpq-dev libcurl4-openssl-dev
           libjansson-dev libinih-dev libssl-dev libsystemd-dev libcmocka-dev
-          postgresql postgresql-contrib python3 curl ca-certificates tzdata)
+          postgresql postgresql-contrib python3 curl ca-certificates openssl tzdata
+          util-linux)
 
 missing=()
 for p in "${packages[@]}"; do
