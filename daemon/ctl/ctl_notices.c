@@ -15,7 +15,6 @@ int cmd_notice_list(struct ctl *c)
 		{NULL, NULL},
 	};
 	const char *params[1] = { c->status };
-	json_t *rows;
 	int rc;
 
 	if ((rc = ctl_need_args(c, 0, "notice list [--status pending|sent|dead]")) != 0)
@@ -24,9 +23,7 @@ int cmd_notice_list(struct ctl *c)
 	    strcmp(c->status, "sent") != 0 && strcmp(c->status, "dead") != 0)
 		return ctl_fail(EX_DATAERR, "unknown notice status '%s' (pending, sent, dead)",
 				c->status);
-	if ((rc = ctl_begin(c, NULL, NULL)) != 0)
-		return rc;
-	rc = ctl_run_json(c, &rows,
+	return ctl_list(c, cols,
 			  "SELECT coalesce(json_agg(json_build_object('id', n.id, 'type', n.type,"
 			  " 'unit', u.code, 'channel', n.channel_id, 'status', n.status,"
 			  " 'attempts', n.attempts, 'kind', ch.kind, 'stage', n.payload->>'stage',"
@@ -38,14 +35,6 @@ int cmd_notice_list(struct ctl *c)
 			  " LEFT JOIN duban.channels ch ON ch.id = n.channel_id"
 			  " LEFT JOIN duban.problems p ON p.id = n.problem_id"
 			  " WHERE $1::text IS NULL OR n.status = $1", 1, params);
-	ctl_rollback(c);
-	if (rc != 0)
-		return rc;
-	if (c->json)
-		return ctl_print_json(rows);
-	rc = ctl_print_table(rows, cols);
-	json_decref(rows);
-	return rc;
 }
 
 /* Builds the {id,...} literal of the IDs given on the command line. */

@@ -249,3 +249,22 @@ int ctl_print_csv(const json_t *rows, const struct ctl_col *cols, const char *se
 	}
 	return fflush(stdout) == 0 ? 0 : ctl_fail(EX_IOERR, "cannot write output");
 }
+
+int ctl_list(struct ctl *c, const struct ctl_col *cols, const char *sql, int n,
+	     const char *const *params)
+{
+	json_t *rows;
+	int rc = ctl_begin(c, NULL, NULL);
+
+	if (rc != 0)
+		return rc;
+	rc = ctl_run_json(c, &rows, sql, n, params);
+	ctl_rollback(c);
+	if (rc != 0)
+		return rc;
+	if (c->json)
+		return ctl_print_json(rows);
+	rc = ctl_print_table(rows, cols);
+	json_decref(rows);
+	return rc;
+}

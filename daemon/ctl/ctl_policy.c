@@ -10,25 +10,16 @@ int cmd_policy_show(struct ctl *c)
 	static const struct ctl_col cols[] = {
 		{"key", "KEY"}, {"value", "VALUE"}, {"description", "DESCRIPTION"}, {NULL, NULL},
 	};
-	json_t *rows;
 	int rc;
 
-	if ((rc = ctl_need_args(c, 0, "policy show")) != 0 || (rc = ctl_begin(c, NULL, NULL)) != 0)
+	if ((rc = ctl_need_args(c, 0, "policy show")) != 0)
 		return rc;
-	rc = ctl_run_json(c, &rows,
+	return ctl_list(c, cols,
 			  "SELECT coalesce(json_agg(json_build_object('key', key,"
 			  " 'value', CASE WHEN kind = 'int' THEN to_json(value::bigint)"
 			  "  ELSE to_json(value) END,"
 			  " 'kind', kind, 'description', description) ORDER BY key), '[]')"
 			  " FROM duban.policy", 0, NULL);
-	ctl_rollback(c);
-	if (rc != 0)
-		return rc;
-	if (c->json)
-		return ctl_print_json(rows);
-	rc = ctl_print_table(rows, cols);
-	json_decref(rows);
-	return rc;
 }
 
 /* The ladder's next check dates depend on ladder.* policy: recompute them. */

@@ -145,13 +145,11 @@ int cmd_report_list(struct ctl *c)
 		{"submitted_at", "SUBMITTED"}, {"late", "LATE"}, {"actor", "BY"}, {NULL, NULL},
 	};
 	const char *params[2] = { c->schedule, c->period };
-	json_t *rows;
 	int rc;
 
-	if ((rc = ctl_need_args(c, 0, "report list [--schedule S] [--period P]")) != 0 ||
-	    (rc = ctl_begin(c, NULL, NULL)) != 0)
+	if ((rc = ctl_need_args(c, 0, "report list [--schedule S] [--period P]")) != 0)
 		return rc;
-	rc = ctl_run_json(c, &rows,
+	return ctl_list(c, cols,
 			  "SELECT coalesce(json_agg(json_build_object('schedule', r.schedule,"
 			  " 'unit', u.code, 'period', r.period,"
 			  " 'submitted_at', date_trunc('second', r.submitted_at),"
@@ -160,12 +158,4 @@ int cmd_report_list(struct ctl *c)
 			  " FROM duban.reports r JOIN duban.units u ON u.id = r.unit_id"
 			  " WHERE ($1::text IS NULL OR r.schedule = $1)"
 			  "   AND ($2::text IS NULL OR r.period = $2)", 2, params);
-	ctl_rollback(c);
-	if (rc != 0)
-		return rc;
-	if (c->json)
-		return ctl_print_json(rows);
-	rc = ctl_print_table(rows, cols);
-	json_decref(rows);
-	return rc;
 }

@@ -72,23 +72,14 @@ int cmd_unit_list(struct ctl *c)
 		{"code", "CODE"}, {"name", "NAME"}, {"kind", "KIND"}, {"parent", "PARENT"},
 		{"channels", "CHANNELS"}, {NULL, NULL},
 	};
-	json_t *rows;
 	int rc;
 
-	if ((rc = ctl_need_args(c, 0, "unit list")) != 0 || (rc = ctl_begin(c, NULL, NULL)) != 0)
+	if ((rc = ctl_need_args(c, 0, "unit list")) != 0)
 		return rc;
-	rc = ctl_run_json(c, &rows,
+	return ctl_list(c, cols,
 			  "SELECT coalesce(json_agg(json_build_object('code', u.code, 'name', u.name,"
 			  " 'kind', u.kind, 'parent', pu.code,"
 			  " 'channels', (SELECT count(*) FROM duban.channels ch WHERE ch.unit_id = u.id))"
 			  " ORDER BY u.id), '[]') FROM duban.units u"
 			  " LEFT JOIN duban.units pu ON pu.id = u.parent_id", 0, NULL);
-	ctl_rollback(c);
-	if (rc != 0)
-		return rc;
-	if (c->json)
-		return ctl_print_json(rows);
-	rc = ctl_print_table(rows, cols);
-	json_decref(rows);
-	return rc;
 }

@@ -72,6 +72,11 @@ char *ctl_json_text(const json_t *v, const char *sep);
  * column's) cut at 64 columns. */
 int ctl_print_table(const json_t *rows, const struct ctl_col *cols);
 
+/* A read command's whole output: runs sql (one row, one JSON array column) in a read
+ * transaction and prints the array as JSON (--json) or as a table of cols. */
+int ctl_list(struct ctl *c, const struct ctl_col *cols, const char *sql, int n,
+	     const char *const *params);
+
 /* Prints rows as RFC 4180 CSV (CRLF line ends) with the headers as given. */
 int ctl_print_csv(const json_t *rows, const struct ctl_col *cols, const char *sep);
 
