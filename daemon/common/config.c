@@ -255,7 +255,8 @@ static const char *config_apply(struct duban_config *c, const char *key, const c
 }
 
 /* Debian's inih passes no line number to handlers: the message is kept here
- * and ini_parse_file()'s return value (the first bad line) is added after. */
+ * and ini_parse_string()'s return value (the bad line, as it stops on the first
+ * error) is added after. */
 static int config_handler(void *user, const char *section, const char *name,
 			  const char *value)
 {
@@ -276,12 +277,88 @@ static int config_handler(void *user, const char *section, const char *name,
 	return 0;
 }
 
+/* Reads the whole file (config files are small) into a NUL-terminated buffer. */
+static char *read_text(FILE *f, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+
+	while (buf != NULL) {
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+
+		n += got;
+		if (got == 0)
+			break;
+		if (n + 1 == cap) {
+			char *grown = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+
+			if (grown == NULL) {
+				free(buf);
+				return NULL;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+	}
+	if (buf == NULL || ferror(f)) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* inih as SPEC §2 wants it: no inline comments (";" is data, so "5 ; x" is a bad value), no
+ * continuation lines, lines up to CONFIG_MAX_LINE, stop at the first error. */
+static void inih_setup(void)
+{
+	ini_allow_inline_comments = false;
+	ini_allow_multiline = false;
+	ini_allow_no_value = false;
+	ini_stop_on_first_error = true;
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = CONFIG_MAX_LINE + 4;
+}
+
+/* Parses text: the line syntax first (config_lint), then the values through inih; the
+ * earlier of the two errors wins. Returns 0 or -1 with "FILE:LINE: message" in err. */
+static int config_parse_text(struct load_state *st, const char *text, size_t len)
+{
+	char lint_msg[512];
+	int lint_line = config_lint(text, len, lint_msg, sizeof(lint_msg));
+	int rc;
+
+	inih_setup();
+	st->err[0] = '\0';
+	rc = ini_parse_string(text, config_handler, st);
+	if (rc < 0) { /* -2: out of memory */
+		snprintf(st->err, st->errlen, "%s: out of memory", st->file);
+		return -1;
+	}
+	if (lint_line != 0 && (rc == 0 || lint_line <= rc)) {
+		snprintf(st->err, st->errlen, "%s:%d: %s", st->file, lint_line, lint_msg);
+		return -1;
+	}
+	if (rc != 0) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", st->err[0] != '\0' ? st->err
+			 : "syntax error (expected [section] or key = value)");
+		snprintf(st->err, st->errlen, "%s:%d: %s", st->file, rc, msg);
+		return -1;
+	}
+	return 0;
+}
+
 int config_load(struct duban_config *cfg, const char *path, bool must_exist,
 		char *err, size_t errlen)
 {
 	struct load_state st = { cfg, err, errlen, path };
 	FILE *f;
-	int rc;
+	char *text;
+	size_t len = 0;
 
 	if (config_defaults(cfg) != 0) {
 		snprintf(err, errlen, "out of memory");
@@ -295,27 +372,20 @@ int config_load(struct duban_config *cfg, const char *path, bool must_exist,
 		config_free(cfg);
 		return -1;
 	}
-	err[0] = '\0';
-	rc = ini_parse_file(f, config_handler, &st);
+	text = read_text(f, &len);
 	fclose(f);
-	if (rc < 0) { /* inih: -1 cannot open, -2 out of memory (no line) */
-		snprintf(err, errlen, "%s: %s", path, rc == -2 ? "out of memory" : "cannot read");
+	if (text == NULL) {
+		snprintf(err, errlen, "%s:0: cannot read (or larger than 64 MB)", path);
 		config_free(cfg);
 		return -1;
 	}
-	if (rc != 0) {
-		char msg[512];
-
-		snprintf(msg, sizeof(msg), "%s", err[0] != '\0' ? err
-			 : "syntax error (expected [section] or key = value)");
-		snprintf(err, errlen, "%s:%d: %s", path, rc, msg);
+	if (config_parse_text(&st, text, len) != 0 || set_string(&cfg->path, path) != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "out of memory");
+		free(text);
 		config_free(cfg);
 		return -1;
 	}
-	if (set_string(&cfg->path, path) != 0) {
-		snprintf(err, errlen, "out of memory");
-		config_free(cfg);
-		return -1;
-	}
+	free(text);
 	return 0;
 }

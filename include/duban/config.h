@@ -39,6 +39,15 @@ void config_free(struct duban_config *cfg);
  * hostlen) and port. Returns 0 or -1 when malformed. */
 int config_parse_listen(const char *listen, char *host, size_t hostlen, unsigned short *port);
 
+/* Longest line accepted in the file, in bytes. */
+#define CONFIG_MAX_LINE 8192
+
+/* Checks the line syntax of a config file's text (len bytes) that inih would tolerate: text
+ * after a section header, an unterminated header, a line that is neither [section] nor
+ * key = value, a key given twice, a NUL byte, a line over CONFIG_MAX_LINE. Returns 0, or the
+ * first bad line's number (from 1) with the message in msg. */
+int config_lint(const char *text, size_t len, char *msg, size_t msglen);
+
 /* Every documented key, "section.key", NULL-terminated (for docs and tests). */
 extern const char *const config_keys[];
 

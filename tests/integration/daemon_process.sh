@@ -23,6 +23,12 @@ assert_exit 64 "bad --now" -- dband --once --now yesterday
 printf '[daemon]\npoll_interval = 60\nfrobnicate = 1\n' >"$TEST_TMP/bad.conf"
 assert_exit 78 "unknown key" -- dband --once --config "$TEST_TMP/bad.conf"
 assert_contains "$LAST_ERR" "$TEST_TMP/bad.conf:3: unknown key 'daemon.frobnicate'" "FILE:LINE: message"
+printf '[log]\nlevel = info\n[daemon]junk\n' >"$TEST_TMP/bad.conf"
+assert_exit 78 "text after a section header" -- dband --once --config "$TEST_TMP/bad.conf"
+assert_contains "$LAST_ERR" "$TEST_TMP/bad.conf:3: text after section header" "names the line"
+printf '[daemon]\npoll_interval = 5 ; x\n' >"$TEST_TMP/bad.conf"
+assert_exit 78 "an inline comment" -- "$DUBAN_BUILD/dubanctl" --config "$TEST_TMP/bad.conf" status
+assert_contains "$LAST_ERR" "$TEST_TMP/bad.conf:2: daemon.poll_interval" "dubanctl names the line"
 printf '[delivery]\nwindow = 18:00-08:30\n' >"$TEST_TMP/bad.conf"
 assert_exit 78 "bad value" -- dband --once --config "$TEST_TMP/bad.conf"
 assert_contains "$LAST_ERR" "$TEST_TMP/bad.conf:2: delivery.window" "FILE:LINE names the key"
@@ -132,7 +138,7 @@ assert_contains "$(cat "$DBAND_LOG")" "event=reload key=http.listen changed=1 ap
 assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' "$old_url/healthz")" "still on the old address"
 
 # SIGHUP, broken file: refused, the daemon keeps running with the running configuration.
-printf '[daemon]\npoll_interval = soon\n' >>"$DUBAN_CONFIG"
+sed -i 's/^poll_interval = .*/poll_interval = soon/' "$DUBAN_CONFIG"
 kill -HUP "$DBAND_PID"
 wait_until 20 logged 'event=reload ok=0' || fail "the broken file was not reported"
 assert_contains "$(grep 'event=reload ok=0' "$DBAND_LOG")" "level=err" "reload failure logged at err"
@@ -142,12 +148,13 @@ assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' "$old_url/healthz")" "st
 assert_contains "$(curl -s "$old_url/metrics")" "duband_reload_errors_total 1" "refusal counted"
 # SIGHUP, bad http.listen: refused with FILE:LINE like any bad value, the old config kept.
 cp "$TEST_TMP/good.conf" "$DUBAN_CONFIG"
-printf '[http]\nlisten = 127.0.0.1\n' >>"$DUBAN_CONFIG"
+sed -i 's/^listen = .*/listen = 127.0.0.1/' "$DUBAN_CONFIG"
 refusals() { (($(grep -c 'event=reload ok=0' "$DBAND_LOG") >= $1)); }
 kill -HUP "$DBAND_PID"
 wait_until 20 refusals 2 || fail "the bad http.listen was not reported"
 assert_contains "$(grep 'event=reload ok=0' "$DBAND_LOG" | tail -n 1)" \
-  "$DUBAN_CONFIG:$(wc -l <"$DUBAN_CONFIG"): http.listen" "reload names FILE:LINE and the key"
+  "$DUBAN_CONFIG:$(grep -n '^listen = ' "$DUBAN_CONFIG" | cut -d: -f1): http.listen" \
+  "reload names FILE:LINE and the key"
 assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' "$old_url/healthz")" "still healthy"
 assert_contains "$(curl -s "$old_url/metrics")" "duband_reload_errors_total 2" "refusal counted"
 DUBAN_HTTP_URL=$old_url
