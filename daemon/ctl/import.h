@@ -6,6 +6,9 @@
 #include "ctl.h"
 #include "duban/csv.h"
 
+#include <jansson.h>
+#include <stdio.h>
+
 #include <stddef.h>
 
 #define IMP_MAX_COLS 24
@@ -182,6 +185,18 @@ long imp_exec_count(PGconn *conn, const char *sql, int nparams, const char *cons
 /* Ends a failed import: rolls back and prints "dubanctl: what: err"; returns the
  * sysexits code that fits the failed statement. */
 int imp_db_fail(PGconn *conn, const char *what, const char *err);
+
+/* --- holiday-cn JSON calendars (import_calendar_json.c) --- */
+
+/* Whether the calendar file path, open as f, is holiday-cn JSON: by its extension (.json
+ * yes, .csv no), else by its first character ('{'); may consume leading blanks of f.
+ * 1 yes, 0 no, -1 when f cannot be read. */
+int calendar_json_sniff(const char *path, FILE *f);
+
+/* Reads and checks a holiday-cn file from f: an array of {day (YYYY-MM-DD), workday
+ * (bool), name, entry (index in "days")}, or NULL when anything is wrong (every error is
+ * recorded in im, which needs only its path set). Sets im->rows. */
+json_t *calendar_json_read(struct imp *im, FILE *f);
 
 /* --- the problem ledger (import_problem_rows.c, import_problem_sql.c) --- */
 

@@ -1,9 +1,10 @@
 /* dubanctl calendar import FILE: adds holidays and adjusted working days (调休) from CSV
- * (date, workday, name) all or nothing, upserting on the date. */
+ * (date, workday, name) or a holiday-cn JSON file, all or nothing, upserting on the date. */
 #include "import.h"
 #include "duban/db.h"
 #include "duban/parse.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 
 enum { CAL_DATE, CAL_WORKDAY, CAL_NAME, CAL_NCOLS };
 
-static const char usage[] = "calendar import FILE [--encoding utf-8|gbk]";
+static const char usage[] = "calendar import FILE [--encoding utf-8|gbk]  (FILE: CSV or holiday-cn JSON)";
 
 static const char *const date_words[] = {"date", "day", "日期", NULL};
 static const char *const workday_words[] = {"workday", "working", "工作日", "是否工作日",
@@ -135,7 +136,79 @@ static const struct imp_kind calendar_kind = {
 	.apply = calendar_apply,
 };
 
+/* The JSON file's checked days into the staging table, as COPY would put them. */
+static const char json_stage_sql[] =
+	"INSERT INTO pg_temp.imp_days (line, day, workday, name)"
+	" SELECT entry + 1, day, workday, name FROM json_to_recordset($1::json)"
+	" AS x(entry int, day date, workday boolean, name text)";
+
+/* Stages, applies and commits the days of a holiday-cn file. Returns a sysexits code. */
+static int calendar_json_write(struct ctl *c, struct imp *im, const json_t *rows)
+{
+	char err[1024], *doc = json_dumps(rows, JSON_COMPACT);
+	const char *params[1] = {doc};
+	long added = 0, updated = 0;
+	PGconn *conn;
+
+	if (doc == NULL)
+		return ctl_fail(EX_SOFTWARE, "out of memory");
+	if ((conn = ctl_db(c)) == NULL) {
+		free(doc);
+		return EX_UNAVAILABLE;
+	}
+	im->field[CAL_NAME] = CAL_NAME;    /* every entry has its name (or "") */
+	if (db_begin(conn, "import", NULL, err, sizeof(err)) != 0) {
+		free(doc);
+		return ctl_fail(ctl_db_error_code(), "%s", err);
+	}
+	if (db_exec(conn, stage_sql, 0, NULL, err, sizeof(err)) != 0 ||
+	    db_exec(conn, json_stage_sql, 1, params, err, sizeof(err)) != 0 ||
+	    calendar_apply(im, conn, &added, &updated, err, sizeof(err)) != 0) {
+		free(doc);
+		return imp_db_fail(conn, im->path, err);
+	}
+	free(doc);
+	if (db_commit(conn, err, sizeof(err)) != 0)
+		return ctl_fail(ctl_db_error_code(), "%s: commit failed: %s", im->path, err);
+	return imp_summary(c, im, added, updated);
+}
+
+/* dubanctl calendar import FILE.json (or any file starting with '{'). */
+static int calendar_json_import(struct ctl *c, FILE *f)
+{
+	struct imp im;
+	json_t *rows;
+	int rc;
+
+	memset(&im, 0, sizeof(im));
+	im.path = c->argv[0];
+	im.cols = calendar_cols;
+	im.ncols = CAL_NCOLS;
+	for (int i = 0; i < IMP_MAX_COLS; i++)
+		im.field[i] = -1;
+	rows = calendar_json_read(&im, f);
+	rc = rows == NULL ? imp_report_errors(&im) : calendar_json_write(c, &im, rows);
+	json_decref(rows);
+	imp_close(&im);
+	return rc;
+}
+
 int cmd_calendar_import(struct ctl *c)
 {
-	return imp_run(c, &calendar_kind);
+	FILE *f;
+	int rc, json;
+
+	if ((rc = ctl_need_args(c, 1, usage)) != 0)
+		return rc;
+	f = strcmp(c->argv[0], "-") == 0 ? stdin : fopen(c->argv[0], "rb");
+	if (f == NULL)
+		return ctl_fail(EX_NOINPUT, "cannot open %s: %s", c->argv[0], strerror(errno));
+	json = calendar_json_sniff(c->argv[0], f);
+	if (json == 1)
+		rc = calendar_json_import(c, f);
+	else if (json < 0)
+		rc = ctl_fail(EX_IOERR, "cannot read %s: %s", c->argv[0], strerror(errno));
+	if (f != stdin)
+		fclose(f);
+	return json == 0 ? imp_run(c, &calendar_kind) : rc;
 }
