@@ -1,6 +1,8 @@
 /* dubanctl status: schema version, problems by status and overdue, notices by
- * state and the last run of each sweep, as text or one JSON object. */
+ * state, how far the working-day calendar reaches and the last run of each sweep, as text or
+ * one JSON object. */
 #include "ctl_util.h"
+#include "duban/calendar_state.h"
 #include "duban/migrate.h"
 
 #include <stdlib.h>
@@ -40,6 +42,45 @@ static void print_counts(const char *title, const json_t *obj)
 	putchar('\n');
 }
 
+/* Adds calendar_until (date or null), calendar_until_days and calendar_missing (the year
+ * to import, or null) to s. */
+static int status_calendar(struct ctl *c, json_t *s)
+{
+	PGresult *r;
+	int rc = ctl_run(c, &r, calendar_state_sql, 0, NULL);
+	json_t *until, *days, *missing;
+
+	if (rc != 0)
+		return rc;
+	until = PQgetisnull(r, 0, 0) ? json_null() : json_string(PQgetvalue(r, 0, 0));
+	days = PQgetisnull(r, 0, 1) ? json_null() : json_integer(atoll(PQgetvalue(r, 0, 1)));
+	missing = PQgetisnull(r, 0, 2) ? json_null() : json_integer(atoll(PQgetvalue(r, 0, 2)));
+	PQclear(r);
+	rc = json_object_set_new(s, "calendar_until", until);
+	rc |= json_object_set_new(s, "calendar_until_days", days);
+	rc |= json_object_set_new(s, "calendar_missing", missing);
+	return rc == 0 ? 0 : ctl_fail(EX_SOFTWARE, "out of memory");
+}
+
+/* "calendar   until 2026-12-31 (30 days); 2027 missing: run dubanctl calendar import 2027.csv" */
+static void print_calendar(const json_t *s)
+{
+	const json_t *until = json_object_get(s, "calendar_until");
+	const json_t *missing = json_object_get(s, "calendar_missing");
+
+	printf("%-10s ", "calendar");
+	if (json_is_string(until))
+		printf("until %s (%" JSON_INTEGER_FORMAT " days)", json_string_value(until),
+		       json_integer_value(json_object_get(s, "calendar_until_days")));
+	else
+		printf("empty");
+	if (json_is_integer(missing))
+		printf("; WARNING: no holidays for %" JSON_INTEGER_FORMAT
+		       " (Monday-Friday assumed): run dubanctl calendar import %" JSON_INTEGER_FORMAT
+		       ".csv", json_integer_value(missing), json_integer_value(missing));
+	putchar('\n');
+}
+
 static void print_status(const json_t *s)
 {
 	const json_t *schema = json_object_get(s, "schema");
@@ -53,6 +94,7 @@ static void print_status(const json_t *s)
 	       json_string_value(json_object_get(s, "today")));
 	print_counts("problems", json_object_get(s, "problems"));
 	print_counts("notices", json_object_get(s, "notices"));
+	print_calendar(s);
 	printf("sweeps:\n");
 	json_array_foreach(json_object_get(s, "sweeps"), i, w) {
 		char *ms = ctl_json_text(json_object_get(w, "duration_ms"), ",");
@@ -85,6 +127,8 @@ int cmd_status(struct ctl *c)
 	    (rc = ctl_begin(c, NULL, NULL)) != 0)
 		return rc;
 	rc = ctl_run_json(c, &s, status_sql, 0, NULL);
+	if (rc == 0 && (rc = status_calendar(c, s)) != 0)
+		json_decref(s);
 	ctl_rollback(c);
 	if (rc != 0)
 		return rc;

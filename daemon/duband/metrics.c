@@ -94,6 +94,14 @@ int metrics_render(const struct metrics *m, struct evbuffer *out)
 	rc |= metrics_u64(out, "duband_reload_errors_total", "counter",
 			  "Configuration reloads refused (the running configuration was kept).",
 			  m->reload_errors);
+	if (m->calendar_known) {
+		rc |= metrics_head(out, "duband_calendar_until_days", "gauge",
+				   "Days from today to the last date of the working-day calendar "
+				   "(31 December of its last year; negative: past it).");
+		if (evbuffer_add_printf(out, "duband_calendar_until_days %" PRId64 "\n",
+					m->calendar_until_days) < 0)
+			rc = -1;
+	}
 	rc |= metrics_dbl(out, "duband_start_time_seconds", "gauge",
 			  "Real time at which duband started.", m->started_real);
 	return rc == 0 ? 0 : -1;

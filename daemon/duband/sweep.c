@@ -1,6 +1,8 @@
 /* Runs duban.sweep_all() in one transaction stamped with the duban clock, time zone and actor,
- * logs what each rule made, updates the metrics, then starts a delivery round. */
+ * logs what each rule made, warns when the working-day calendar lacks a year, updates the
+ * metrics, then starts a delivery round. */
 #include "duban/daemon_sweep.h"
+#include "duban/calendar_state.h"
 #include "duban/clock.h"
 #include "duban/daemon_core.h"
 #include "duban/daemon_deliver.h"
@@ -56,6 +58,27 @@ static void sweep_log(struct sweeper *s, PGresult *res, double ms)
 		  s->why, ms, total, per);
 }
 
+/* The calendar's reach for /metrics, and the warning of SPEC §3 while a year is missing. */
+static void sweep_calendar(struct sweeper *s, PGresult *res)
+{
+	struct metrics *m = &s->d->metrics;
+	const char *until;
+	long missing;
+
+	if (res == NULL || PQntuples(res) != 1 || PQnfields(res) != 3)
+		return;
+	m->calendar_known = !PQgetisnull(res, 0, 1);
+	m->calendar_until_days = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	if (PQgetisnull(res, 0, 2))
+		return;
+	until = PQgetisnull(res, 0, 0) ? "none" : PQgetvalue(res, 0, 0);
+	missing = strtol(PQgetvalue(res, 0, 2), NULL, 10);
+	log_event(LOG_WARNING, "event=calendar missing=%ld until=%s until_days=%s"
+		  " msg=\"no holidays loaded for %ld: Monday-Friday assumed\""
+		  " fix=\"dubanctl calendar import %ld.csv\"", missing, until,
+		  m->calendar_known ? PQgetvalue(res, 0, 1) : "none", missing, missing);
+}
+
 static void sweep_done(void *arg, const struct pgconn_reply *r)
 {
 	struct sweeper *s = arg;
@@ -79,6 +102,7 @@ static void sweep_done(void *arg, const struct pgconn_reply *r)
 		}
 	} else {
 		sweep_log(s, r->n >= 3 ? r->res[2] : NULL, ms);
+		sweep_calendar(s, r->n >= 4 ? r->res[3] : NULL);
 		d->metrics.sweeps++;
 		d->metrics.sweep_seconds = ms / 1000.0;
 		d->metrics.sweep_seconds_sum += ms / 1000.0;
@@ -103,11 +127,12 @@ static void sweep_start(struct sweeper *s)
 		{ "BEGIN", 0, NULL },
 		{ sweep_sql_clock, 2, clock_params },
 		{ sweep_sql_all, 0, NULL },
+		{ calendar_state_sql, 0, NULL },
 		{ "COMMIT", 0, NULL },
 	};
 
 	clock_format(clock_now(), now, sizeof(now));
-	if (pgconn_transaction(d->pg, steps, 4, sweep_done, s) != 0) {
+	if (pgconn_transaction(d->pg, steps, (int)(sizeof(steps) / sizeof(steps[0])), sweep_done, s) != 0) {
 		log_event(LOG_WARNING, "event=sweep ok=0 why=%s error=\"database not connected\"",
 			  s->why);
 		return;

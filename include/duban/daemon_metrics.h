@@ -29,6 +29,8 @@ struct metrics {
 	int in_flight;                 /* HTTP requests in flight now */
 	uint64_t reloads;              /* successful SIGHUP reloads */
 	uint64_t reload_errors;        /* refused SIGHUP reloads */
+	bool calendar_known;           /* calendar_until_days measured by a sweep */
+	int64_t calendar_until_days;   /* days from today to the calendar's last date */
 };
 
 void metrics_init(struct metrics *m);
