@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libevent-dev libpq-dev libcurl4-openssl-dev
           libjansson-dev libinih-dev libssl-dev libsystemd-dev libcmocka-dev
+          libxlsxwriter-dev libzip-dev libxml2-dev python3-openpyxl
           postgresql postgresql-contrib python3 curl ca-certificates openssl tzdata
           util-linux)
 

@@ -5,6 +5,7 @@
 #define DUBAN_CTL_IMPORT_H
 #include "ctl.h"
 #include "duban/csv.h"
+#include "duban/xlsx.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -39,7 +40,8 @@ struct imp_error {
 struct imp {
 	const char *path;                /* as given on the command line, for messages */
 	FILE *f;
-	struct csv_reader *csv;
+	struct csv_reader *csv;          /* a CSV file, or */
+	struct xlsx_reader *xlsx;        /* the first sheet of an .xlsx workbook */
 	struct csv_record rec;           /* the current data row */
 	const struct imp_column *cols;
 	int ncols;
@@ -63,7 +65,8 @@ struct imp {
 
 /* --- the file (import_file.c) --- */
 
-/* Opens the one positional argument as a CSV file in encoding (NULL: UTF-8) and reads
+/* Opens the one positional argument as a CSV file in encoding (NULL: UTF-8), or as an
+ * .xlsx workbook (by its name or its first bytes; encoding then does not apply), and reads
  * its header row, mapping it onto cols (classify NULL: by the columns' aliases).
  * Returns 0, or a sysexits code after printing why (usage, unreadable file, header
  * errors: EX_DATAERR). imp_close() is needed in every case. */

@@ -1,5 +1,5 @@
 /* import_file: the driver every import shares (imp_run: open, stage with COPY, check, apply,
- * commit or report), opening an import's CSV file, finding its header row and columns by
+ * commit or report), opening an import's CSV file or .xlsx workbook, finding its header row and columns by
  * name (English or Chinese), and reading trimmed cells of its data rows. */
 #include "import.h"
 #include "duban/db.h"
@@ -114,6 +114,22 @@ static int imp_classify(const struct imp *im, imp_classify_fn classify, const ch
 	return col >= 0 && col < im->ncols ? col : -1;
 }
 
+/* Reads the next record of the CSV file or the sheet: 1, 0 at the end, -1 on error. */
+static int imp_read(struct imp *im)
+{
+	return im->xlsx != NULL ? xlsx_next(im->xlsx, &im->rec) : csv_next(im->csv, &im->rec);
+}
+
+static const char *imp_read_error(const struct imp *im)
+{
+	return im->xlsx != NULL ? xlsx_error(im->xlsx) : csv_error(im->csv);
+}
+
+static long imp_read_error_line(const struct imp *im)
+{
+	return im->xlsx != NULL ? xlsx_error_line(im->xlsx) : csv_error_line(im->csv);
+}
+
 /* Number of known columns the current record names. */
 static int imp_known_count(struct imp *im, imp_classify_fn classify)
 {
@@ -134,7 +150,7 @@ static int imp_find_header(struct imp *im, imp_classify_fn classify)
 	int seen = 0;
 
 	while (seen < IMP_HEADER_SEARCH) {
-		int rc = csv_next(im->csv, &im->rec);
+		int rc = imp_read(im);
 
 		if (rc <= 0)
 			break;
@@ -147,8 +163,8 @@ static int imp_find_header(struct imp *im, imp_classify_fn classify)
 			return 1;
 		}
 	}
-	if (csv_error(im->csv)[0] != '\0') {
-		imp_error(im, csv_error_line(im->csv), IMP_COL_NONE, "%s", csv_error(im->csv));
+	if (imp_read_error(im)[0] != '\0') {
+		imp_error(im, imp_read_error_line(im), IMP_COL_NONE, "%s", imp_read_error(im));
 		return -1;
 	}
 	return seen > 0 ? 2 : 0;
@@ -188,6 +204,29 @@ static void imp_check_required(struct imp *im)
 				  im->cols[col].zh);
 }
 
+/* Whether the open file starts like a ZIP archive (an .xlsx saved under another name). */
+static int imp_looks_zipped(FILE *f)
+{
+	unsigned char magic[4];
+	size_t n = fread(magic, 1, sizeof(magic), f);
+
+	rewind(f);
+	return n == 4 && memcmp(magic, "PK\x03\x04", 4) == 0;
+}
+
+static int imp_open_xlsx(struct imp *im)
+{
+	char err[600];
+
+	if (im->f != NULL)
+		fclose(im->f);
+	im->f = NULL;
+	im->xlsx = xlsx_open(im->path, err, sizeof(err));
+	if (im->xlsx == NULL)
+		return ctl_fail(EX_DATAERR, "%s: %s", im->path, err);
+	return 0;
+}
+
 static int imp_open_file(struct imp *im, const char *encoding)
 {
 	if (encoding != NULL && !textconv_is_utf8(encoding) &&
@@ -196,6 +235,8 @@ static int imp_open_file(struct imp *im, const char *encoding)
 	im->f = strcmp(im->path, "-") == 0 ? stdin : fopen(im->path, "rb");
 	if (im->f == NULL)
 		return ctl_fail(EX_NOINPUT, "cannot open %s: %s", im->path, strerror(errno));
+	if (im->f != stdin && (xlsx_is_xlsx_name(im->path) || imp_looks_zipped(im->f)))
+		return imp_open_xlsx(im);
 	im->csv = csv_open(im->f, encoding);
 	if (im->csv == NULL)
 		return ctl_fail(EX_SOFTWARE, "cannot read %s: %s", im->path, strerror(errno));
@@ -233,11 +274,11 @@ int imp_open(struct imp *im, struct ctl *c, const char *usage, const char *encod
 int imp_next(struct imp *im)
 {
 	for (;;) {
-		int rc = csv_next(im->csv, &im->rec);
+		int rc = imp_read(im);
 
 		if (rc < 0) {
 			im->csv_failed = 1;
-			imp_error(im, csv_error_line(im->csv), IMP_COL_NONE, "%s", csv_error(im->csv));
+			imp_error(im, imp_read_error_line(im), IMP_COL_NONE, "%s", imp_read_error(im));
 			return -1;
 		}
 		if (rc == 0)
@@ -278,6 +319,7 @@ const char *imp_col_label(const struct imp *im, int col)
 void imp_close(struct imp *im)
 {
 	csv_close(im->csv);
+	xlsx_close(im->xlsx);
 	if (im->f != NULL && im->f != stdin)
 		fclose(im->f);
 	for (int i = 0; i < IMP_MAX_COLS; i++)
