@@ -1,6 +1,7 @@
 /* dubanctl channel add / channel list: the webhooks of each unit (SPEC §4).
  * Listings never show a token: URLs are redacted and secrets shown as ***. */
 #include "ctl_util.h"
+#include "duban/limits.h"
 #include "duban/db.h"
 #include "duban/log.h"
 #include "duban/parse.h"
@@ -85,7 +86,8 @@ static int channel_add_check(struct ctl *c)
 	if ((rc = ctl_need_args(c, 1, channel_add_usage)) != 0 ||
 	    (rc = ctl_need_opt(c->kind, "channel add", "kind")) != 0 ||
 	    (rc = ctl_need_opt(c->url, "channel add", "url")) != 0 ||
-	    (rc = check_kind(c->kind)) != 0 || (rc = check_url(c->url)) != 0)
+	    (rc = check_kind(c->kind)) != 0 || (rc = ctl_check_length("--url", c->url, DUBAN_MAX_URL)) != 0 ||
+	    (rc = check_url(c->url)) != 0)
 		return rc;
 	if (c->rate != NULL)
 		return ctl_int(c->rate, 1, 100000, "--rate (messages a minute)", &rate);

@@ -1,6 +1,7 @@
 /* dubanctl problem add: one ledger item from the command line, every field and
  * unit checked first; the database's trigger writes its 'create' history row. */
 #include "ctl_util.h"
+#include "duban/limits.h"
 #include "duban/db.h"
 #include "duban/parse.h"
 
@@ -27,7 +28,8 @@ static int check_required(struct ctl *c)
 	    (rc = ctl_need_opt(c->level, cmd, "level")) != 0 ||
 	    (rc = ctl_need_opt(c->unit, cmd, "unit")) != 0 ||
 	    (rc = ctl_need_opt(c->supervisors, cmd, "supervisors")) != 0 ||
-	    (rc = ctl_need_opt(c->deadline, cmd, "deadline")) != 0)
+	    (rc = ctl_need_opt(c->deadline, cmd, "deadline")) != 0 ||
+	    (rc = ctl_check_length("--ref", c->ref, DUBAN_MAX_REF)) != 0)
 		return rc;
 	return 0;
 }

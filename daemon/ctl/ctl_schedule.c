@@ -1,6 +1,7 @@
 /* dubanctl schedule add NAME --days LIST [--months LIST] --units CODES [--remind LIST]:
  * a custom reporting schedule (e.g. a campaign's 4th/14th/24th) and its units. */
 #include "ctl_util.h"
+#include "duban/limits.h"
 #include "duban/db.h"
 #include "duban/parse.h"
 
@@ -130,6 +131,7 @@ int cmd_schedule_add(struct ctl *c)
 	if ((rc = ctl_need_args(c, 1, schedule_usage)) != 0 ||
 	    (rc = ctl_need_opt(c->days, "schedule add", "days")) != 0 ||
 	    (rc = ctl_need_opt(c->units, "schedule add", "units")) != 0 ||
+	    (rc = ctl_check_length("schedule name", c->argv[0], DUBAN_MAX_SCHEDULE_NAME)) != 0 ||
 	    (rc = check_name(c->argv[0])) != 0 || (rc = parse_arrays(c, &a)) != 0 ||
 	    (rc = ctl_begin(c, "schedule-add", NULL)) != 0 ||
 	    (rc = insert_schedule(c, &a, &sched)) != 0)

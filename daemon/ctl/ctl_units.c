@@ -1,6 +1,7 @@
 /* dubanctl unit add / unit list: the towns, streets, parks, departments, office
  * and leadership that problems and notices are addressed to (SPEC §4). */
 #include "ctl_util.h"
+#include "duban/limits.h"
 #include "duban/db.h"
 #include "duban/parse.h"
 
@@ -44,6 +45,9 @@ int cmd_unit_add(struct ctl *c)
 
 	if ((rc = ctl_need_args(c, 2, unit_add_usage)) != 0 ||
 	    (rc = ctl_need_opt(c->kind, "unit add", "kind")) != 0)
+		return rc;
+	if ((rc = ctl_check_length("unit code", c->argv[0], DUBAN_MAX_UNIT_CODE)) != 0 ||
+	    (rc = ctl_check_length("unit name", c->argv[1], DUBAN_MAX_UNIT_NAME)) != 0)
 		return rc;
 	if (c->argv[0][0] == '\0' || strspn(c->argv[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 					 "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(c->argv[0]))

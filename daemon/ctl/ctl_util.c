@@ -1,6 +1,7 @@
 /* Shared helpers of dubanctl's ledger commands: transactions on the duban clock,
  * statements with uniform error reporting, look-ups and argument parsing. */
 #include "ctl_util.h"
+#include "duban/limits.h"
 #include "duban/db.h"
 #include "duban/migrate.h"
 #include "duban/parse.h"
@@ -242,6 +243,15 @@ int ctl_int_array(const char *s, long min, long max, const char *what, char *out
 	if (rc == 0)
 		snprintf(out + pos, len - pos, "}");
 	return rc;
+}
+
+int ctl_check_length(const char *what, const char *value, int max)
+{
+	size_t n;
+
+	if (value == NULL || !limits_too_long(value, max, &n))
+		return 0;
+	return ctl_fail(EX_DATAERR, "%s: too long (%zu > %d)", what, n, max);
 }
 
 int ctl_need_opt(const char *value, const char *command, const char *opt)

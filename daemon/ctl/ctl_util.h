@@ -54,6 +54,10 @@ int ctl_int(const char *s, long min, long max, const char *what, long *out);
  * PostgreSQL array literal such as {4,14,24}; an empty list is refused. */
 int ctl_int_array(const char *s, long min, long max, const char *what, char *out, size_t len);
 
+/* Refuses (65, "WHAT: too long (N > MAX)", in characters) a value longer than max characters
+ * (the column limits of duban/limits.h); NULL passes. */
+int ctl_check_length(const char *what, const char *value, int max);
+
 /* Requires a non-blank option value; missing: 64 "NAME needs --OPT". */
 int ctl_need_opt(const char *value, const char *command, const char *opt);
 

@@ -26,6 +26,7 @@ struct imp_column {
 	const char *zh;     /* Chinese name, for messages, e.g. "整改时限" */
 	int required;
 	const char *const *aliases;
+	int max;            /* longest value in characters (duban/limits.h), 0: no limit */
 };
 
 /* Maps a header cell to a column index, or -1 for an unknown (ignored) column. */

@@ -2,6 +2,7 @@
  * mention ;-separated, rate) all or nothing, upserting on (unit, url). Secrets and URLs
  * (which carry tokens) are never repeated in messages. */
 #include "import.h"
+#include "duban/limits.h"
 #include "duban/db.h"
 #include "duban/parse.h"
 
@@ -26,7 +27,7 @@ static const char *const rate_words[] = {"rate", "速率", "频率", "每分钟�
 static const struct imp_column channel_cols[CH_NCOLS] = {
 	[CH_UNIT] = {"unit", "单位", 1, unit_words},
 	[CH_KIND] = {"kind", "类型", 1, kind_words},
-	[CH_URL] = {"url", "地址", 1, url_words},
+	[CH_URL] = {"url", "地址", 1, url_words, DUBAN_MAX_URL},
 	[CH_SECRET] = {"secret", "密钥", 0, secret_words},
 	[CH_MENTION] = {"mention", "提醒", 0, mention_words},
 	[CH_RATE] = {"rate", "速率", 0, rate_words},

@@ -2,6 +2,7 @@
  * commit or report), opening an import's CSV file or .xlsx workbook, finding its header row and columns by
  * name (English or Chinese), and reading trimmed cells of its data rows. */
 #include "import.h"
+#include "duban/limits.h"
 #include "duban/db.h"
 #include "duban/textconv.h"
 
@@ -331,6 +332,21 @@ void imp_close(struct imp *im)
 	memset(im, 0, sizeof(*im));
 }
 
+/* Records every cell of the current row longer than its column's limit. */
+static void imp_check_lengths(struct imp *im)
+{
+	for (int col = 0; col < im->ncols; col++) {
+		const char *v;
+		size_t n;
+
+		if (im->cols[col].max <= 0 || (v = imp_cell(im, col)) == NULL)
+			continue;
+		if (limits_too_long(v, im->cols[col].max, &n))
+			imp_error(im, im->rec.line, col, "too long (%zu > %d)", n,
+				  im->cols[col].max);
+	}
+}
+
 /* Streams every data row into the staging table. 0, or -1 with err. */
 static int imp_stage(struct imp *im, const struct imp_kind *k, PGconn *conn, char *err,
 		     size_t errlen)
@@ -344,9 +360,11 @@ static int imp_stage(struct imp *im, const struct imp_kind *k, PGconn *conn, cha
 		return -1;
 	if (db_exec(conn, k->stage_sql, 0, NULL, err, errlen) == 0 &&
 	    imp_copy_begin(im, conn, k->copy_sql, err, errlen) == 0) {
-		while (imp_next(im) > 0)
+		while (imp_next(im) > 0) {
+			imp_check_lengths(im);
 			if (k->row(im, units) != 0)
 				break;
+		}
 		rc = imp_copy_end(im, im->copy_failed, err, errlen);
 	}
 	imp_units_free(units);

@@ -2,13 +2,14 @@
  * (SPEC §6) all or nothing, in one transaction: rows are checked in C and streamed
  * with COPY into a staging table, checked again set-based in SQL, then written. */
 #include "import.h"
+#include "duban/limits.h"
 #include "duban/parse.h"
 
 static const char usage[] = "problem import FILE [--encoding utf-8|gbk]";
 
 static const struct imp_column problem_cols[PARSE_COL_COUNT] = {
 	[PARSE_COL_UNKNOWN] = {"unknown", "", 0, NULL},
-	[PARSE_COL_REF] = {"ref", "编号", 1, NULL},
+	[PARSE_COL_REF] = {"ref", "编号", 1, NULL, DUBAN_MAX_REF},
 	[PARSE_COL_LEVEL] = {"level", "层级", 1, NULL},
 	[PARSE_COL_SOURCE] = {"source", "问题来源", 0, NULL},
 	[PARSE_COL_CATEGORY] = {"category", "类别", 0, NULL},

@@ -2,6 +2,7 @@
  * Chinese headers and kinds) all or nothing. A parent is a unit code, in the ledger or
  * anywhere in the same file; a unit that exists is updated, only where it differs. */
 #include "import.h"
+#include "duban/limits.h"
 #include "duban/db.h"
 #include "duban/parse.h"
 
@@ -20,8 +21,8 @@ static const char *const parent_words[] = {"parent", "上级", "上级单位", "
 					   "上级编码", "parentcode", NULL};
 
 static const struct imp_column unit_cols[U_NCOLS] = {
-	[U_CODE] = {"code", "编码", 1, code_words},
-	[U_NAME] = {"name", "名称", 1, name_words},
+	[U_CODE] = {"code", "编码", 1, code_words, DUBAN_MAX_UNIT_CODE},
+	[U_NAME] = {"name", "名称", 1, name_words, DUBAN_MAX_UNIT_NAME},
 	[U_KIND] = {"kind", "类型", 1, kind_words},
 	[U_PARENT] = {"parent", "上级单位", 0, parent_words},
 };
