@@ -512,55 +512,13 @@ char *render_text(const json_t *notice, enum render_style style)
 	return buf;
 }
 
-int render_urgency(const json_t *n)
-{
-	const char *type = jstr(n, "type"), *stage = jstr(n, "stage");
-
-	if (streq(type, "escalation"))
-		return streq(stage, "interview") ? 100 : streq(stage, "supervise") ? 90
-		       : streq(stage, "warn")	 ? 60 : 50;
-	if (streq(type, "acceptance"))
-		return streq(stage, "supervise") ? 85 : 55;
-	if (streq(type, "deduction"))
-		return 80;
-	if (streq(type, "missed"))
-		return 70;
-	if (streq(type, "reminder"))
-		return 40;
-	if (streq(type, "bulletin"))
-		return 30;
-	if (streq(type, "closed"))
-		return 20;
-	if (streq(type, "sample"))
-		return 15;
-	return streq(type, "test") ? 10 : 0;
-}
-
-/* Days late (or working days waited, or deduction level) for ties within one rank. */
-static long long render_lateness(const json_t *n)
-{
-	const char *type = jstr(n, "type");
-
-	if (streq(type, "escalation"))
-		return jint(n, "days", 0);
-	if (streq(type, "acceptance"))
-		return jint(n, "working_days", 0);
-	if (streq(type, "deduction"))
-		return jint(n, "level", 0);
-	return 0;
-}
-
 int render_compare(const json_t *a, const json_t *b)
 {
-	int ra = render_urgency(a), rb = render_urgency(b);
-	long long la, lb, ia, ib;
+	/* the rank is the database's (duban.notice_urgency in sql/32_notices.sql), the only one */
+	long long ra = jint(a, "urgency", 0), rb = jint(b, "urgency", 0), ia, ib;
 
 	if (ra != rb)
 		return ra > rb ? -1 : 1;
-	la = render_lateness(a);
-	lb = render_lateness(b);
-	if (la != lb)
-		return la > lb ? -1 : 1;
 	ia = jint(a, "id", 0);
 	ib = jint(b, "id", 0);
 	return ia < ib ? -1 : ia > ib;

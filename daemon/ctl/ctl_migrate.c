@@ -1,4 +1,5 @@
-/* dubanctl migrate: apply pending migrations (safe twice, or by two at once). */
+/* dubanctl migrate: apply pending migrations and re-apply the SQL modules (safe twice, or by
+ * two at once). */
 #include "ctl.h"
 #include "duban/migrate.h"
 
@@ -20,9 +21,11 @@ int cmd_migrate(struct ctl *c)
 		return ctl_fail(PQstatus(conn) == CONNECTION_OK ? EX_DATAERR : EX_UNAVAILABLE,
 				"%s", err);
 	if (c->json)
-		return ctl_print_json(json_pack("{s:i, s:i}", "applied", applied,
-						"version", migrate_latest()));
-	printf("schema at version %d (%d migration%s applied)\n", migrate_latest(), applied,
-	       applied == 1 ? "" : "s");
+		return ctl_print_json(json_pack("{s:i, s:i, s:s, s:i}", "applied", applied,
+						"version", migrate_latest(), "code",
+						duban_code_checksum, "modules", duban_modules_count));
+	printf("schema at version %d (%d migration%s applied); SQL code: %d modules (%.12s)\n",
+	       migrate_latest(), applied, applied == 1 ? "" : "s", duban_modules_count,
+	       duban_code_checksum);
 	return 0;
 }

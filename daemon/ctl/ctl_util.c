@@ -18,17 +18,20 @@ int ctl_schema_version(struct ctl *c, int *version)
 {
 	char err[512];
 	PGconn *conn = ctl_db(c);
+	struct migrate_state st = { -1, "" };
 	const char *state;
 
+	*version = -1;
 	if (conn == NULL)
 		return EX_UNAVAILABLE;
-	*version = migrate_db_version(conn, err, sizeof(err));
-	state = db_last_sqlstate();
-	if (*version < 0 && (strcmp(state, "42P01") == 0 || strcmp(state, "3F000") == 0))
-		*version = 0;   /* no schema yet */
-	if (*version < 0)
-		return ctl_fail(EX_UNAVAILABLE, "cannot read the schema version: %s", err);
-	if (migrate_check(*version, err, sizeof(err)) != 0)
+	if (migrate_db_state(conn, &st, err, sizeof(err)) != 0) {
+		state = db_last_sqlstate();
+		if (strcmp(state, "42P01") != 0 && strcmp(state, "3F000") != 0)
+			return ctl_fail(EX_UNAVAILABLE, "cannot read the schema version: %s", err);
+		st.version = 0;   /* no schema yet */
+	}
+	*version = st.version;
+	if (migrate_check(&st, err, sizeof(err)) != 0)
 		return ctl_fail(EX_UNAVAILABLE, "%s", err);
 	schema_checked = true;
 	return 0;

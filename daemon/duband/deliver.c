@@ -78,11 +78,36 @@ struct deliver {
 
 static const char deliver_sql_claim[] =
 	"SELECT notice_id, channel_id, kind, url, secret, mention, unit, budget, lease_left, "
-	"payload FROM duban.deliver_claim($1::timestamptz, $2, $3::int, $4::int, $5::boolean, "
+	"payload, urgency FROM duban.deliver_claim($1::timestamptz, $2, $3::int, $4::int, $5::boolean, "
 	"$6::float8, $7, $8::int, $9::int)";
 static const char deliver_sql_counts[] =
 	"SELECT n.pending, n.dead, duband_wait.w FROM duban.notice_counts() n, "
 	"duban.deliver_wait($1::timestamptz, $2, $3::int, $4::int, $5::boolean) duband_wait(w)";
+
+/* Column numbers of a claim result, found by name (PQfnumber). */
+struct claim_cols {
+	int notice_id, channel_id, kind, url, secret, mention, unit, budget, lease_left, payload,
+		urgency;
+};
+
+/* Fills *k from the result's column names; -1 when one is missing. */
+static int claim_cols_find(const PGresult *res, struct claim_cols *k)
+{
+	k->notice_id = PQfnumber(res, "notice_id");
+	k->channel_id = PQfnumber(res, "channel_id");
+	k->kind = PQfnumber(res, "kind");
+	k->url = PQfnumber(res, "url");
+	k->secret = PQfnumber(res, "secret");
+	k->mention = PQfnumber(res, "mention");
+	k->unit = PQfnumber(res, "unit");
+	k->budget = PQfnumber(res, "budget");
+	k->lease_left = PQfnumber(res, "lease_left");
+	k->payload = PQfnumber(res, "payload");
+	k->urgency = PQfnumber(res, "urgency");
+	return k->notice_id < 0 || k->channel_id < 0 || k->kind < 0 || k->url < 0 ||
+	       k->secret < 0 || k->mention < 0 || k->unit < 0 || k->budget < 0 ||
+	       k->lease_left < 0 || k->payload < 0 || k->urgency < 0 ? -1 : 0;
+}
 
 static void deliver_pump(struct deliver *dl);
 
@@ -412,11 +437,11 @@ static void deliver_enqueue(struct deliver *dl, struct dmsg *m)
 }
 
 /* Fails the notices of rows [a, b) for good (they can never be rendered). */
-static void deliver_fail_rows(struct deliver *dl, struct dchan *ch, PGresult *res, int a, int b,
-			      const char *why)
+static void deliver_fail_rows(struct deliver *dl, struct dchan *ch, PGresult *res,
+			      const struct claim_cols *k, int a, int b, const char *why)
 {
 	for (int i = a; i < b; i++) {
-		long long id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		long long id = strtoll(PQgetvalue(res, i, k->notice_id), NULL, 10);
 
 		deliver_record(dl, ch, OUTCOME_FAILED, &id, 1, why, true, 0, 0);
 	}
@@ -474,7 +499,8 @@ static void deliver_take_batch(struct deliver *dl, struct dchan *ch, struct rend
 }
 
 /* Renders the claimed rows [a, b) of one channel into messages. */
-static void deliver_channel(struct deliver *dl, PGresult *res, int a, int b)
+static void deliver_channel(struct deliver *dl, PGresult *res, const struct claim_cols *k,
+			    int a, int b)
 {
 	struct render_channel rc;
 	struct render_batch batch;
@@ -489,34 +515,38 @@ static void deliver_channel(struct deliver *dl, PGresult *res, int a, int b)
 		log_event(LOG_ERR, "event=deliver error=\"out of memory\"");
 		return; /* the claims run out with their lease */
 	}
-	ch->id = atoi(PQgetvalue(res, a, 1));
-	log_redact_url(PQgetvalue(res, a, 3), ch->url, sizeof(ch->url));
+	ch->id = atoi(PQgetvalue(res, a, k->channel_id));
+	log_redact_url(PQgetvalue(res, a, k->url), ch->url, sizeof(ch->url));
 	ch->next = dl->chans;
 	dl->chans = ch;
-	if (render_kind_parse(PQgetvalue(res, a, 2), &ch->kind) != 0) {
-		deliver_fail_rows(dl, ch, res, a, b, "unknown channel kind");
+	if (render_kind_parse(PQgetvalue(res, a, k->kind), &ch->kind) != 0) {
+		deliver_fail_rows(dl, ch, res, k, a, b, "unknown channel kind");
 		return;
 	}
-	budget = PQgetisnull(res, a, 7) ? INT_MAX : atoi(PQgetvalue(res, a, 7));
-	mention = json_loads(PQgetvalue(res, a, 5), 0, NULL);
+	budget = PQgetisnull(res, a, k->budget) ? INT_MAX : atoi(PQgetvalue(res, a, k->budget));
+	mention = json_loads(PQgetvalue(res, a, k->mention), 0, NULL);
 	notices = json_array();
 	memset(&rc, 0, sizeof(rc));
 	rc.kind = ch->kind;
-	rc.unit = PQgetvalue(res, a, 6);
-	rc.url = PQgetvalue(res, a, 3);
-	rc.secret = PQgetisnull(res, a, 4) ? NULL : PQgetvalue(res, a, 4);
+	rc.unit = PQgetvalue(res, a, k->unit);
+	rc.url = PQgetvalue(res, a, k->url);
+	rc.secret = PQgetisnull(res, a, k->secret) ? NULL : PQgetvalue(res, a, k->secret);
 	mentions = deliver_mentions(mention, &rc.n_mention);
 	rc.mention = mentions;
 	for (int i = a; i < b && notices != NULL; i++) {
-		json_t *p = json_loads(PQgetvalue(res, i, 9), 0, NULL);
-		double lease = strtod(PQgetvalue(res, i, 8), NULL);
+		json_t *p = json_loads(PQgetvalue(res, i, k->payload), 0, NULL);
+		double lease = strtod(PQgetvalue(res, i, k->lease_left), NULL);
 
 		if (i == a || lease < lease_left)
 			lease_left = lease;
-		if (!json_is_object(p) || json_array_append_new(notices, p) != 0) {
+		/* the renderers order a digest by the database's rank (duban.notice_urgency) */
+		if (!json_is_object(p) ||
+		    json_object_set_new(p, "urgency", json_integer(atoi(PQgetvalue(res, i,
+								   k->urgency)))) != 0 ||
+		    json_array_append_new(notices, p) != 0) {
 			if (!json_is_object(p))
 				json_decref(p);
-			deliver_fail_rows(dl, ch, res, i, i + 1, "payload is not a JSON object");
+			deliver_fail_rows(dl, ch, res, k, i, i + 1, "payload is not a JSON object");
 		}
 	}
 	clock_format(clock_now(), sent_at, sizeof(sent_at));
@@ -524,7 +554,7 @@ static void deliver_channel(struct deliver *dl, PGresult *res, int a, int b)
 	    render_batch(&rc, notices, sent_at, (long long)(clock_real() * 1000.0), &batch) != 0) {
 		log_event(LOG_ERR, "event=deliver channel=%d url=%s error=\"cannot render\"", ch->id,
 			  ch->url);
-		deliver_fail_rows(dl, ch, res, a, b, "cannot render the notices for this channel");
+		deliver_fail_rows(dl, ch, res, k, a, b, "cannot render the notices for this channel");
 	} else {
 		/* the server's seconds left, on our monotonic clock: immune to clock skew */
 		deliver_take_batch(dl, ch, &batch, budget, duband_mono() + lease_left);
@@ -548,13 +578,17 @@ static void deliver_claimed(void *arg, const struct pgconn_reply *r)
 	struct deliver *dl = arg;
 	struct duband *d = dl->d;
 	PGresult *res = r->n > 0 ? r->res[0] : NULL;
+	const char *error = r->error;
+	struct claim_cols k;
 	int rows, channels = 0;
 
-	if (r->error != NULL || r->lost || res == NULL) {
+	if (error == NULL && !r->lost && res != NULL && claim_cols_find(res, &k) != 0)
+		error = "the claim result lacks a column";
+	if (error != NULL || r->lost || res == NULL) {
 		char q[600];
 
 		dl->state = DELIVER_IDLE;
-		log_quote(r->error != NULL ? r->error : "connection lost", q, sizeof(q));
+		log_quote(error != NULL ? error : "connection lost", q, sizeof(q));
 		log_event(r->lost ? LOG_WARNING : LOG_ERR, "event=claim ok=0 error=%s", q);
 		if (!r->lost && d->once) {
 			duband_exit(d, EX_SOFTWARE);
@@ -566,12 +600,12 @@ static void deliver_claimed(void *arg, const struct pgconn_reply *r)
 	dl->state = DELIVER_SENDING;
 	rows = PQntuples(res);
 	for (int i = 0; i < rows;) {
-		const char *cid = PQgetvalue(res, i, 1);
+		const char *cid = PQgetvalue(res, i, k.channel_id);
 		int j = i + 1;
 
-		while (j < rows && strcmp(PQgetvalue(res, j, 1), cid) == 0)
+		while (j < rows && strcmp(PQgetvalue(res, j, k.channel_id), cid) == 0)
 			j++;
-		deliver_channel(dl, res, i, j);
+		deliver_channel(dl, res, &k, i, j);
 		channels++;
 		i = j;
 	}

@@ -51,13 +51,13 @@ static void session_schema(void *arg, const struct pgconn_reply *r)
 	struct duband *d = arg;
 	char err[512];
 	PGresult *res = r->n > 0 ? r->res[0] : NULL;
-	int version;
+	struct migrate_state st = { 0, "" };
 
 	if (r->lost)
 		return; /* session_down() deals with it */
 	if (r->error != NULL && (strcmp(r->sqlstate, "42P01") == 0 ||
 				 strcmp(r->sqlstate, "3F000") == 0)) {
-		version = 0; /* no duban schema (or no migrations table) yet */
+		st.version = 0; /* no duban schema (or no migrations table) yet */
 	} else if (r->error != NULL || res == NULL || PQntuples(res) != 1) {
 		char q[600];
 
@@ -66,13 +66,14 @@ static void session_schema(void *arg, const struct pgconn_reply *r)
 		duband_exit(d, EX_SOFTWARE);
 		return;
 	} else {
-		version = atoi(PQgetvalue(res, 0, 0));
+		st.version = atoi(PQgetvalue(res, 0, PQfnumber(res, "version")));
+		snprintf(st.code, sizeof(st.code), "%s", PQgetvalue(res, 0, PQfnumber(res, "code")));
 	}
-	if (migrate_check(version, err, sizeof(err)) != 0) {
+	if (migrate_check(&st, err, sizeof(err)) != 0) {
 		char q[600];
 
 		log_quote(err, q, sizeof(q));
-		log_event(LOG_ERR, "event=schema ok=0 database=%d binary=%d error=%s", version,
+		log_event(LOG_ERR, "event=schema ok=0 database=%d binary=%d error=%s", st.version,
 			  migrate_latest(), q);
 		if (!d->foreground)
 			fprintf(stderr, "duband: %s\n", err);

@@ -76,11 +76,8 @@ json_t *render_at(const struct render_channel *ch);
  * when notice is not an object. */
 char *render_text(const json_t *notice, enum render_style style);
 
-/* Urgency rank of a notice: higher is more urgent (interview > supervise > warn > prompt). */
-int render_urgency(const json_t *notice);
-
-/* qsort-style order of two notices, most urgent first: rank, then more days late (escalation
- * days, acceptance working_days, deduction level), then lower id. */
+/* qsort-style order of two notices, most urgent first: higher `urgency` (the rank the database
+ * gives each notice, duban.notice_urgency(); the claim adds it; 0 when absent), then lower id. */
 int render_compare(const json_t *a, const json_t *b);
 
 /* The §8 json-kind view of a notice: id, type, the type's §8 fields in order, then every other

@@ -5,7 +5,8 @@
 # sweepers at once. Every assertion compares an exact expected list.
 #
 # Database: the harness (tests/harness/lib.sh or $DUBAN_PGENV from pg.sh) when present, else
-# whatever server libpq's PG* variables name. Migrations are loaded with psql -f in order.
+# whatever server libpq's PG* variables name. Without a build, migrations and sql/ modules are
+# loaded with psql -f in migrate's order.
 set -euo pipefail
 export LC_ALL=C
 
@@ -37,12 +38,15 @@ q() {  # DB ARGS...: psql, unaligned, errors fatal
   shift
   psql -XAtq -v ON_ERROR_STOP=1 -d "$db" "$@"
 }
-migrate() {  # DB: `dubanctl migrate` when built, else psql -f of each migration in order
-  local f
+migrate() {  # DB: `dubanctl migrate` when built, else psql -f in migrate's order: the 00_
+  local f     # modules, the migrations, the other modules
   if [[ -n ${DUBAN_BUILD:-} && -x ${DUBAN_BUILD:-}/dubanctl ]]; then
     PGDATABASE=$1 "$DUBAN_BUILD/dubanctl" migrate >/dev/null
   else
-    for f in "$SRC"/migrations/[0-9]*.sql; do q "$1" -f "$f" >/dev/null; done
+    q "$1" -c "CREATE SCHEMA IF NOT EXISTS duban" >/dev/null
+    for f in "$SRC"/sql/00_*.sql "$SRC"/migrations/[0-9]*.sql "$SRC"/sql/[1-9]*.sql; do
+      q "$1" -f "$f" >/dev/null
+    done
   fi
 }
 

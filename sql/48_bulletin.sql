@@ -1,21 +1,13 @@
--- 007: the bulletin 通报 (SPEC §7e) with the unit ranking (红榜/黑榜), and the revisit
--- sampling 回头看 (§7g). Both are date-driven: they do the bulletin and quarter-start days
--- in their catch-up window (duban.sweep_days) once, whatever restarts happen.
-
-INSERT INTO duban.policy (key, value, description) VALUES
-  ('bulletin.list_size', '3', 'bulletin: units on the red list 红榜 and on the black list 黑榜 (each at most half the units)'),
-  ('bulletin.overdue_max', '200', 'bulletin: overdue problems listed at most (the total is always given)'),
-  ('index.late_weight_percent', '50', 'ranking index: a problem closed late counts this percentage of one closed on time'),
-  ('index.self_found_points', '5', 'ranking index: points per self-found 自查 problem this year'),
-  ('index.self_found_cap', '20', 'ranking index: at most this many self-found points'),
-  ('index.deduction_weight', '1', 'ranking index: points off per deduction point this year');
+-- sql/48_bulletin.sql
+-- The bulletin 通报 (SPEC §7e): monthly, mid-year and year-end, with the unit ranking index
+-- and the red list 红榜 / black list 黑榜.
 
 -- Bulletin days in [p_from, p_to] and their periods:
 --   monthly    on the first working day of each month; period = the month under review,
 --              i.e. the previous month `YYYY-MM` (the bulletin of 2026-03-02 is "2026-02");
 --   mid-year   on the first working day on or after 16 June; period `YYYY-06-16`;
 --   year-end   on the first working day on or after 16 December; period `YYYY-12-16`.
-CREATE FUNCTION duban.bulletin_periods(p_from date, p_to date)
+CREATE OR REPLACE FUNCTION duban.bulletin_periods(p_from date, p_to date)
 RETURNS TABLE (day date, period text, kind text) LANGUAGE sql STABLE AS $$
   SELECT d::date, x.period, x.kind
     FROM generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') d
@@ -51,7 +43,7 @@ $$;
 -- Open problems not yet due do not count either way. Rank 1 is the highest index; ties go
 -- to the smaller unit code. Weights: policy index.late_weight_percent (50),
 -- index.self_found_points (5), index.self_found_cap (20), index.deduction_weight (1).
-CREATE FUNCTION duban.unit_ranking(p_day date, p_year int DEFAULT NULL)
+CREATE OR REPLACE FUNCTION duban.unit_ranking(p_day date, p_year int DEFAULT NULL)
 RETURNS TABLE (unit_id int, unit text, name text, open int, overdue int, closed int,
                closed_on_time int, closed_late int, self_found int, deducted int,
                rate numeric, score numeric, rank int)
@@ -101,11 +93,11 @@ LANGUAGE sql STABLE AS $$
     FROM scored s
 $$;
 
-CREATE FUNCTION duban.sweep_bulletin() RETURNS int LANGUAGE plpgsql SET jit = off AS $$
+CREATE OR REPLACE FUNCTION duban.sweep_bulletin() RETURNS int LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
   v_today date := duban.today();
   v_days  date[];
-  v_made  int;
+  v_facts duban.notice_fact[];
 BEGIN
   PERFORM duban.sweep_lock('bulletin');
   v_days := duban.sweep_days('bulletin');
@@ -155,72 +147,13 @@ BEGIN
              'overdue_problems', o.list, 'overdue_total', o.total,
              'year', b.year, 'as_of', v_today) AS doc
       FROM b CROSS JOIN overdue o
-  ), made AS (
-    INSERT INTO duban.notices (key, type, unit_id, channel_id, problem_id, payload, urgency)
-    SELECT format('bulletin:%s:%s:%s', b.period, ru.id, c.id), 'bulletin', ru.id, c.id, NULL,
-           jsonb_build_object('type', 'bulletin', 'period', b.period, 'kind', b.kind, 'day', b.day,
-                              'recipient', ru.code, 'recipient_name', ru.name) || body.doc,
-           60000
-      FROM b JOIN body ON body.period = b.period
-      JOIN duban.units ru ON ru.kind IN ('office', 'leadership')
-      JOIN duban.channels c ON c.unit_id = ru.id
-    ON CONFLICT (key) DO NOTHING
-    RETURNING 1
   )
-  SELECT count(*) INTO v_made FROM made;
-  RETURN v_made;
-END $$;
-
--- Revisit sampling: on the first working day of each quarter, sample.percent (20 %,
--- rounded up) of the problems closed (closed_on) in the previous quarter, to the office.
--- The choice is random but stable: the first n by md5(ref || ':' || period). Listed by ref.
--- Period: the previous quarter `YYYY-Qn`. Nothing when it closed nothing.
-CREATE INDEX problems_closed_on_idx ON duban.problems (closed_on) WHERE closed_on IS NOT NULL;
-
-CREATE FUNCTION duban.sweep_sample() RETURNS int LANGUAGE plpgsql SET jit = off AS $$
-DECLARE
-  v_today date := duban.today();
-  v_pct   int := duban.policy_int('sample.percent');
-  v_days  date[];
-  v_made  int;
-BEGIN
-  PERFORM duban.sweep_lock('sample');
-  v_days := duban.sweep_days('sample');
-  IF NOT EXISTS (SELECT 1 FROM unnest(v_days) d
-                  WHERE d = duban.workday_on_or_after(date_trunc('quarter', d::timestamp)::date)) THEN
-    RETURN 0;
-  END IF;
-  WITH q AS (
-    SELECT to_char(date_trunc('quarter', d::timestamp) - interval '3 months', 'YYYY-"Q"Q') AS period,
-           (date_trunc('quarter', d::timestamp) - interval '3 months')::date AS first_day,
-           (date_trunc('quarter', d::timestamp) - interval '1 day')::date AS last_day
-      FROM unnest(v_days) d
-     WHERE d = duban.workday_on_or_after(date_trunc('quarter', d::timestamp)::date)
-  ), pool AS (
-    SELECT q.period, p.ref, p.title, p.unit_id, count(*) OVER (PARTITION BY q.period) AS n,
-           row_number() OVER (PARTITION BY q.period ORDER BY md5(p.ref || ':' || q.period), p.ref) AS rn
-      FROM q JOIN duban.problems p ON p.closed_on BETWEEN q.first_day AND q.last_day
-  ), picked AS (
-    SELECT pool.period, max(pool.n) AS n, jsonb_agg(pool.ref ORDER BY pool.ref) AS refs,
-           jsonb_object_agg(pool.ref, pool.title) AS titles,
-           jsonb_object_agg(pool.ref, u.code) AS units
-      FROM pool JOIN duban.units u ON u.id = pool.unit_id
-     WHERE pool.rn <= (pool.n * v_pct + 99) / 100
-     GROUP BY pool.period
-  ), made AS (
-    INSERT INTO duban.notices (key, type, unit_id, channel_id, problem_id, payload, urgency)
-    SELECT format('sample:%s:%s:%s', s.period, ru.id, c.id), 'sample', ru.id, c.id, NULL,
-           jsonb_build_object('type', 'sample', 'period', s.period, 'problems', s.refs,
-                              'problem_titles', s.titles, 'problem_units', s.units,
-                              'closed_total', s.n, 'percent', v_pct,
-                              'recipient', ru.code, 'recipient_name', ru.name),
-           30000
-      FROM picked s
-      JOIN duban.units ru ON ru.kind = 'office'
-      JOIN duban.channels c ON c.unit_id = ru.id
-    ON CONFLICT (key) DO NOTHING
-    RETURNING 1
-  )
-  SELECT count(*) INTO v_made FROM made;
-  RETURN v_made;
+  -- to every office and leadership unit; the key names the recipient unit
+  SELECT array_agg(ROW(format('bulletin:%s:%s', b.period, ru.id), 'bulletin', NULL, ARRAY[ru.id],
+                       jsonb_build_object('period', b.period, 'kind', b.kind, 'day', b.day) || body.doc
+                      )::duban.notice_fact)
+    INTO v_facts
+    FROM b JOIN body ON body.period = b.period
+    JOIN duban.units ru ON ru.kind IN ('office', 'leadership');
+  RETURN duban.notice_emit(v_facts);
 END $$;

@@ -1,22 +1,11 @@
--- 001: the ledger (SPEC §4): clock helpers, units, channels, problems, milestones,
--- progress notes, append-only history, calendar, policy, schedules, reports,
--- deductions, the notice outbox and sweep bookkeeping. Everything lives in schema duban.
+-- 001: the baseline schema (SPEC §4): the ledger's tables, constraints, indexes and seed data
+-- (policy defaults, built-in schedules, the working-day calendar 2024-2026). Schema only: every
+-- function, trigger, and view lives in one module file under sql/, which `migrate` re-applies
+-- after the migrations. Exception by construction: column defaults call the clock functions of
+-- sql/00_clock.sql, which `migrate` applies before the migrations (they read no table).
+-- Migrations are append-only from here on: change the schema with a new NNN_name.sql.
 
 CREATE SCHEMA IF NOT EXISTS duban;
-
--- One clock: programs set duban.now (pinned or real) and duban.tz per transaction.
-CREATE FUNCTION duban.now() RETURNS timestamptz LANGUAGE sql STABLE AS $$
-  SELECT coalesce(nullif(current_setting('duban.now', true), '')::timestamptz, now())
-$$;
-CREATE FUNCTION duban.tz() RETURNS text LANGUAGE sql STABLE AS $$
-  SELECT coalesce(nullif(current_setting('duban.tz', true), ''), 'Asia/Shanghai')
-$$;
-CREATE FUNCTION duban.today() RETURNS date LANGUAGE sql STABLE AS $$
-  SELECT (duban.now() AT TIME ZONE duban.tz())::date
-$$;
-CREATE FUNCTION duban.actor() RETURNS text LANGUAGE sql STABLE AS $$
-  SELECT coalesce(nullif(current_setting('duban.actor', true), ''), session_user::text)
-$$;
 
 CREATE TABLE duban.units (
   id         serial PRIMARY KEY,
@@ -39,12 +28,6 @@ CREATE TABLE duban.channels (
   created_at   timestamptz NOT NULL DEFAULT duban.now(),
   UNIQUE (unit_id, url)
 );
-
--- Messages per minute a channel may receive: its own rate, else its kind's default.
-CREATE FUNCTION duban.channel_rate(p_kind text, p_rate int) RETURNS int LANGUAGE sql IMMUTABLE AS $$
-  SELECT coalesce(p_rate, CASE p_kind WHEN 'wecom' THEN 20 WHEN 'dingtalk' THEN 20
-                                      WHEN 'feishu' THEN 100 WHEN 'slack' THEN 60 ELSE NULL END)
-$$;
 
 CREATE TABLE duban.problems (
   id            bigserial PRIMARY KEY,
@@ -80,60 +63,13 @@ CREATE TABLE duban.problems (
   acceptance_cycle   int NOT NULL DEFAULT 0,
   CHECK (status <> 'applied' OR applied_on IS NOT NULL),
   CHECK (status <> 'publicizing' OR accepted_on IS NOT NULL),
-  CHECK (status <> 'closed' OR closed_on IS NOT NULL)
+  CHECK (status <> 'closed' OR closed_on IS NOT NULL),
+  acceptance_next_on date
 );
 COMMENT ON COLUMN duban.problems.supervisor_ids IS 'supervising units in order; the first is the lead';
 CREATE INDEX problems_ladder_idx ON duban.problems (ladder_next_on) WHERE status = 'rectifying';
 CREATE INDEX problems_unit_idx ON duban.problems (unit_id);
 CREATE INDEX problems_open_deadline_idx ON duban.problems (ladder_due) WHERE status <> 'closed';
-
--- Every supervisor id must name a unit (arrays cannot carry foreign keys).
--- Set-based on INSERT (bulk imports check all new rows in one query), per row
--- only when an UPDATE sets supervisor_ids.
-CREATE FUNCTION duban.supervisors_missing_raise(p_ref text, p_missing int) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-  IF p_ref IS NOT NULL THEN
-    RAISE EXCEPTION 'problem %: supervisor unit id % does not exist', p_ref, p_missing
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-END $$;
-
-CREATE FUNCTION duban.problems_check_supervisors_rows() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE v_ref text; v_missing int;
-BEGIN
-  SELECT n.ref, s.id INTO v_ref, v_missing
-    FROM new_rows n CROSS JOIN LATERAL unnest(n.supervisor_ids) s(id)
-   WHERE NOT EXISTS (SELECT 1 FROM duban.units u WHERE u.id = s.id) LIMIT 1;
-  PERFORM duban.supervisors_missing_raise(v_ref, v_missing);
-  RETURN NULL;
-END $$;
-CREATE TRIGGER problems_supervisors_exist_insert AFTER INSERT ON duban.problems
-  REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION duban.problems_check_supervisors_rows();
-
-CREATE FUNCTION duban.problems_check_supervisors() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE v_missing int;
-BEGIN
-  SELECT s INTO v_missing FROM unnest(NEW.supervisor_ids) s
-   WHERE NOT EXISTS (SELECT 1 FROM duban.units u WHERE u.id = s) LIMIT 1;
-  IF FOUND THEN
-    PERFORM duban.supervisors_missing_raise(NEW.ref, v_missing);
-  END IF;
-  RETURN NEW;
-END $$;
-CREATE TRIGGER problems_supervisors_exist BEFORE UPDATE OF supervisor_ids ON duban.problems
-  FOR EACH ROW EXECUTE FUNCTION duban.problems_check_supervisors();
-
-CREATE FUNCTION duban.units_protect() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM duban.problems WHERE OLD.id = ANY (supervisor_ids)) THEN
-    RAISE EXCEPTION 'unit % still supervises problems', OLD.code USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  RETURN OLD;
-END $$;
-CREATE TRIGGER units_protect BEFORE DELETE ON duban.units
-  FOR EACH ROW EXECUTE FUNCTION duban.units_protect();
 
 CREATE TABLE duban.milestones (
   id         bigserial PRIMARY KEY,
@@ -154,7 +90,6 @@ CREATE TABLE duban.progress_notes (
   actor      text NOT NULL DEFAULT duban.actor()
 );
 CREATE INDEX progress_notes_problem_idx ON duban.progress_notes (problem_id, on_date);
-
 -- Append-only history of every change to a problem: who, when, what, before -> after.
 CREATE TABLE duban.history (
   id         bigserial PRIMARY KEY,
@@ -166,15 +101,7 @@ CREATE TABLE duban.history (
 );
 CREATE INDEX history_problem_idx ON duban.history (problem_id, id);
 
-CREATE FUNCTION duban.history_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION 'history is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
-END $$;
-CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE ON duban.history
-  FOR EACH ROW EXECUTE FUNCTION duban.history_refuse();
-CREATE TRIGGER history_no_truncate BEFORE TRUNCATE ON duban.history
-  FOR EACH STATEMENT EXECUTE FUNCTION duban.history_refuse();
-
+-- Working days: Monday-Friday unless this table says otherwise (sql/12_calendar.sql).
 CREATE TABLE duban.calendar (
   day     date PRIMARY KEY,
   workday boolean NOT NULL,
@@ -187,35 +114,6 @@ CREATE TABLE duban.policy (
   kind        text NOT NULL DEFAULT 'int' CHECK (kind IN ('int', 'text')),
   description text NOT NULL
 );
-CREATE FUNCTION duban.policy_check() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NEW.kind = 'int' AND (NEW.value !~ '^[0-9]+$' OR length(NEW.value) > 6) THEN
-    RAISE EXCEPTION 'policy %: % is not a non-negative integer', NEW.key, NEW.value
-      USING ERRCODE = 'check_violation';
-  END IF;
-  RETURN NEW;
-END $$;
-CREATE TRIGGER policy_check BEFORE INSERT OR UPDATE ON duban.policy
-  FOR EACH ROW EXECUTE FUNCTION duban.policy_check();
-CREATE FUNCTION duban.policy_int(p_key text) RETURNS int LANGUAGE sql STABLE AS $$
-  SELECT value::int FROM duban.policy WHERE key = p_key
-$$;
-
-INSERT INTO duban.policy (key, value, description) VALUES
-  ('ladder.prompt_days', '30', 'prompt 提示 when the due date is this many days away or less'),
-  ('ladder.warn_days', '15', 'warn 警示 when the due date is this many days away or less ...'),
-  ('ladder.warn_progress', '80', '... and progress is below this percentage'),
-  ('ladder.supervise_repeat_days', '7', 'supervise 督办 is sent again every this many days'),
-  ('ladder.interview_days', '30', 'interview 约谈 when more than this many days late ...'),
-  ('ladder.interview_after_supervise_days', '14', '... and supervise was first sent at least this many days before'),
-  ('acceptance.limit_workdays', '10', 'the lead supervisor accepts or rejects within this many working days'),
-  ('acceptance.prompt_workday', '8', 'prompt the lead supervisor on this working day without a decision'),
-  ('acceptance.repeat_workdays', '5', 'after the limit, supervise again every this many working days'),
-  ('publicity.days', '7', 'publicity 公示 lasts this many days after acceptance'),
-  ('deduction.warning_letter', '10', 'yearly points at which a warning letter 警示函 goes out'),
-  ('deduction.interview_deputy', '20', 'yearly points at which the deputy is interviewed 约谈分管负责同志'),
-  ('deduction.interview_principal', '30', 'yearly points at which the principal is interviewed 约谈主要负责同志'),
-  ('sample.percent', '20', 'revisit 回头看: percentage of last quarter''s closures sampled (rounded up)');
 
 CREATE TABLE duban.schedules (
   name     text PRIMARY KEY CHECK (name ~ '^[a-z0-9_-]+$'),
@@ -282,8 +180,12 @@ CREATE TABLE duban.notices (
   claimed_by      text,
   claimed_until   timestamptz,                                -- real clock (lease)
   last_error      text,
-  sent_at         timestamptz
+  sent_at         timestamptz,
+  claimed_pid     int
 );
+COMMENT ON COLUMN duban.notices.claimed_pid IS
+  'pg_backend_pid() of the connection that claimed the notice (a claim dies with it)';
+COMMENT ON COLUMN duban.notices.claimed_by IS 'the duband instance that claimed the notice';
 CREATE INDEX notices_pending_idx ON duban.notices (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX notices_channel_pending_idx ON duban.notices (channel_id) WHERE status = 'pending';
 CREATE INDEX notices_problem_idx ON duban.notices (problem_id) WHERE problem_id IS NOT NULL;
@@ -304,3 +206,161 @@ CREATE TABLE duban.sweep_runs (
   duration_ms double precision NOT NULL DEFAULT 0,
   notices     int NOT NULL DEFAULT 0
 );
+
+-- acceptance clock: the working day of the next step while applied (sql/42_acceptance.sql)
+COMMENT ON COLUMN duban.problems.acceptance_next_on IS
+  'acceptance clock: the working day of the next prompt/supervise while applied (kept by trigger)';
+CREATE INDEX problems_acceptance_idx ON duban.problems (acceptance_next_on) WHERE status = 'applied';
+CREATE INDEX problems_publicity_idx ON duban.problems (accepted_on) WHERE status = 'publicizing';
+-- Self-found problems of a unit by creation time (monthly-self-found, bulletin index).
+CREATE INDEX problems_self_found_idx ON duban.problems (unit_id, created_at) WHERE source = '自查';
+-- Problems closed in a period (revisit sampling).
+CREATE INDEX problems_closed_on_idx ON duban.problems (closed_on) WHERE closed_on IS NOT NULL;
+
+-- One fact of a rule, handed to duban.notice_emit() (sql/30_notices.sql), which makes one
+-- notice per channel of each recipient under the key `key:<channel id>`.
+CREATE TYPE duban.notice_fact AS (
+  key        text,     -- the fact's unique key without the channel, e.g. escalation:17:2026-03-31:3:1
+  type       text,     -- notice type (duban.notices.type)
+  problem_id bigint,   -- NULL for facts about units or periods
+  recipients int[],    -- unit ids; duplicates and NULLs are ignored
+  payload    jsonb     -- fields of the type (sql/notice_payloads.json) without recipient*
+);
+
+-- Policy defaults (`dubanctl policy set` changes them).
+INSERT INTO duban.policy (key, value, description) VALUES
+  ('ladder.prompt_days', '30', 'prompt 提示 when the due date is this many days away or less'),
+  ('ladder.warn_days', '15', 'warn 警示 when the due date is this many days away or less ...'),
+  ('ladder.warn_progress', '80', '... and progress is below this percentage'),
+  ('ladder.supervise_repeat_days', '7', 'supervise 督办 is sent again every this many days'),
+  ('ladder.interview_days', '30', 'interview 约谈 when more than this many days late ...'),
+  ('ladder.interview_after_supervise_days', '14', '... and supervise was first sent at least this many days before'),
+  ('acceptance.limit_workdays', '10', 'the lead supervisor accepts or rejects within this many working days'),
+  ('acceptance.prompt_workday', '8', 'prompt the lead supervisor on this working day without a decision'),
+  ('acceptance.repeat_workdays', '5', 'after the limit, supervise again every this many working days'),
+  ('publicity.days', '7', 'publicity 公示 lasts this many days after acceptance'),
+  ('deduction.warning_letter', '10', 'yearly points at which a warning letter 警示函 goes out'),
+  ('deduction.interview_deputy', '20', 'yearly points at which the deputy is interviewed 约谈分管负责同志'),
+  ('deduction.interview_principal', '30', 'yearly points at which the principal is interviewed 约谈主要负责同志'),
+  ('sample.percent', '20', 'revisit 回头看: percentage of last quarter''s closures sampled (rounded up)'),
+  ('sweep.catchup_days', '100', 'a daemon that was down does the missed days of date-driven sweeps, at most this many days back'),
+  ('report.self_found_remind_day', '20', 'monthly-self-found 每月自查上报: reminder on this day of the month'),
+  ('report.dispatch_remind_day', '25', 'monthly-dispatch 每月调度: reminder on this day of the month'),
+  ('report.missed_problems_max', '50', 'monthly-dispatch missed list: problems named per unit at most (all are counted)'),
+  ('bulletin.list_size', '3', 'bulletin: units on the red list 红榜 and on the black list 黑榜 (each at most half the units)'),
+  ('bulletin.overdue_max', '200', 'bulletin: overdue problems listed at most (the total is always given)'),
+  ('index.late_weight_percent', '50', 'ranking index: a problem closed late counts this percentage of one closed on time'),
+  ('index.self_found_points', '5', 'ranking index: points per self-found 自查 problem this year'),
+  ('index.self_found_cap', '20', 'ranking index: at most this many self-found points'),
+  ('index.deduction_weight', '1', 'ranking index: points off per deduction point this year');
+
+-- The State Council General Office's holidays and adjusted working days 2024-2026.
+INSERT INTO duban.calendar (day, workday, name) VALUES
+('2024-01-01', false, '元旦'),
+('2024-02-10', false, '春节'),
+('2024-02-11', false, '春节'),
+('2024-02-12', false, '春节'),
+('2024-02-13', false, '春节'),
+('2024-02-14', false, '春节'),
+('2024-02-15', false, '春节'),
+('2024-02-16', false, '春节'),
+('2024-02-17', false, '春节'),
+('2024-04-04', false, '清明节'),
+('2024-04-05', false, '清明节'),
+('2024-04-06', false, '清明节'),
+('2024-05-01', false, '劳动节'),
+('2024-05-02', false, '劳动节'),
+('2024-05-03', false, '劳动节'),
+('2024-05-04', false, '劳动节'),
+('2024-05-05', false, '劳动节'),
+('2024-06-10', false, '端午节'),
+('2024-09-15', false, '中秋节'),
+('2024-09-16', false, '中秋节'),
+('2024-09-17', false, '中秋节'),
+('2024-10-01', false, '国庆节'),
+('2024-10-02', false, '国庆节'),
+('2024-10-03', false, '国庆节'),
+('2024-10-04', false, '国庆节'),
+('2024-10-05', false, '国庆节'),
+('2024-10-06', false, '国庆节'),
+('2024-10-07', false, '国庆节'),
+('2024-02-04', true, '调休上班'),
+('2024-02-18', true, '调休上班'),
+('2024-04-07', true, '调休上班'),
+('2024-04-28', true, '调休上班'),
+('2024-05-11', true, '调休上班'),
+('2024-09-14', true, '调休上班'),
+('2024-09-29', true, '调休上班'),
+('2024-10-12', true, '调休上班'),
+('2025-01-01', false, '元旦'),
+('2025-01-28', false, '春节'),
+('2025-01-29', false, '春节'),
+('2025-01-30', false, '春节'),
+('2025-01-31', false, '春节'),
+('2025-02-01', false, '春节'),
+('2025-02-02', false, '春节'),
+('2025-02-03', false, '春节'),
+('2025-02-04', false, '春节'),
+('2025-04-04', false, '清明节'),
+('2025-04-05', false, '清明节'),
+('2025-04-06', false, '清明节'),
+('2025-05-01', false, '劳动节'),
+('2025-05-02', false, '劳动节'),
+('2025-05-03', false, '劳动节'),
+('2025-05-04', false, '劳动节'),
+('2025-05-05', false, '劳动节'),
+('2025-05-31', false, '端午节'),
+('2025-06-01', false, '端午节'),
+('2025-06-02', false, '端午节'),
+('2025-10-01', false, '国庆节、中秋节'),
+('2025-10-02', false, '国庆节、中秋节'),
+('2025-10-03', false, '国庆节、中秋节'),
+('2025-10-04', false, '国庆节、中秋节'),
+('2025-10-05', false, '国庆节、中秋节'),
+('2025-10-06', false, '国庆节、中秋节'),
+('2025-10-07', false, '国庆节、中秋节'),
+('2025-10-08', false, '国庆节、中秋节'),
+('2025-01-26', true, '调休上班'),
+('2025-02-08', true, '调休上班'),
+('2025-04-27', true, '调休上班'),
+('2025-09-28', true, '调休上班'),
+('2025-10-11', true, '调休上班'),
+('2026-01-01', false, '元旦'),
+('2026-01-02', false, '元旦'),
+('2026-01-03', false, '元旦'),
+('2026-02-15', false, '春节'),
+('2026-02-16', false, '春节'),
+('2026-02-17', false, '春节'),
+('2026-02-18', false, '春节'),
+('2026-02-19', false, '春节'),
+('2026-02-20', false, '春节'),
+('2026-02-21', false, '春节'),
+('2026-02-22', false, '春节'),
+('2026-02-23', false, '春节'),
+('2026-04-04', false, '清明节'),
+('2026-04-05', false, '清明节'),
+('2026-04-06', false, '清明节'),
+('2026-05-01', false, '劳动节'),
+('2026-05-02', false, '劳动节'),
+('2026-05-03', false, '劳动节'),
+('2026-05-04', false, '劳动节'),
+('2026-05-05', false, '劳动节'),
+('2026-06-19', false, '端午节'),
+('2026-06-20', false, '端午节'),
+('2026-06-21', false, '端午节'),
+('2026-09-25', false, '中秋节'),
+('2026-09-26', false, '中秋节'),
+('2026-09-27', false, '中秋节'),
+('2026-10-01', false, '国庆节'),
+('2026-10-02', false, '国庆节'),
+('2026-10-03', false, '国庆节'),
+('2026-10-04', false, '国庆节'),
+('2026-10-05', false, '国庆节'),
+('2026-10-06', false, '国庆节'),
+('2026-10-07', false, '国庆节'),
+('2026-01-04', true, '调休上班'),
+('2026-02-14', true, '调休上班'),
+('2026-02-28', true, '调休上班'),
+('2026-05-09', true, '调休上班'),
+('2026-09-20', true, '调休上班'),
+('2026-10-10', true, '调休上班');

@@ -1,21 +1,17 @@
--- 010: delivery (SPEC §8). Set-based functions duband calls around each webhook message:
--- claim the deliverable notices under a lease, then record what became of a message.
---
--- Leases: claimed_by names the daemon instance, claimed_pid its database backend, and
--- claimed_until the end of the lease on the real clock. A claim is free again once its lease
--- is over or its backend is gone from pg_stat_activity: a daemon killed with -9 loses its
--- connection, so its claims come back at once when it (or another instance) looks again.
--- Ledger-clock values (the retry time, sent_at) come in as p_now: the daemon's duban clock.
+-- sql/60_delivery.sql
+-- Delivery (SPEC §8): per-channel rates, and the set-based functions duband calls around each
+-- webhook message: claim deliverable notices under a lease, record what became of a message.
 
-ALTER TABLE duban.notices ADD COLUMN claimed_pid int;
-COMMENT ON COLUMN duban.notices.claimed_pid IS
-  'pg_backend_pid() of the connection that claimed the notice (a claim dies with it)';
-COMMENT ON COLUMN duban.notices.claimed_by IS 'the duband instance that claimed the notice';
+-- Messages per minute a channel may receive: its own rate, else its kind's default.
+CREATE OR REPLACE FUNCTION duban.channel_rate(p_kind text, p_rate int) RETURNS int LANGUAGE sql IMMUTABLE AS $$
+  SELECT coalesce(p_rate, CASE p_kind WHEN 'wecom' THEN 20 WHEN 'dingtalk' THEN 20
+                                      WHEN 'feishu' THEN 100 WHEN 'slack' THEN 60 ELSE NULL END)
+$$;
 
 -- Messages a second a channel may receive, so that a per-minute rate is not spent in one burst
 -- (Slack allows about one a second, WeCom and DingTalk dislike bursts too): Feishu's documented
 -- 5, else the per-minute rate spread over the minute (at least 1); NULL when unlimited.
-CREATE FUNCTION duban.channel_burst(p_kind text, p_rate int) RETURNS int LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION duban.channel_burst(p_kind text, p_rate int) RETURNS int LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE WHEN p_kind = 'feishu' THEN least(5, greatest(1, duban.channel_rate(p_kind, p_rate)))
               WHEN duban.channel_rate(p_kind, p_rate) IS NULL THEN NULL
               ELSE greatest(1, duban.channel_rate(p_kind, p_rate) / 60) END
@@ -31,7 +27,8 @@ $$;
 -- channel, most urgent first; budget is the messages the channel may still take now (NULL: no
 -- limit); lease_left the seconds left on the lease, measured on the server's clock (the daemon
 -- adds it to its own monotonic clock: its real clock may disagree with the server's); payload
--- the §8 fields with the notice id.
+-- the §8 fields with the notice id; urgency duban.notice_urgency()'s rank (the renderers order
+-- a digest by it). Read the columns by name: more may be added.
 -- Two claims running at the same moment cannot both take one channel (and so both spend its
 -- rate budget): a channel is taken only under pg_try_advisory_xact_lock(1685414497 ('duba'),
 -- channel id), and a claim skips channels another claim holds. The lock is a transaction lock:
@@ -39,11 +36,11 @@ $$;
 -- (claimed_pid/claimed_until, the busy list) keeps other claimers off the channel. A claim
 -- whose snapshot predates another's commit may still miss that lease, a window of a few
 -- milliseconds that only lets two instances share a channel's budget for one round.
-CREATE FUNCTION duban.deliver_claim(
+CREATE OR REPLACE FUNCTION duban.deliver_claim(
   p_now timestamptz, p_tz text, p_window_start int, p_window_end int, p_workdays_only boolean,
   p_lease_seconds double precision, p_claimer text, p_max_channels int, p_max_per_channel int)
 RETURNS TABLE (notice_id bigint, channel_id int, kind text, url text, secret text, mention jsonb,
-               unit text, budget int, lease_left double precision, payload jsonb)
+               unit text, budget int, lease_left double precision, payload jsonb, urgency int)
 LANGUAGE plpgsql SET jit = off AS $$
 #variable_conflict use_column
 DECLARE
@@ -121,7 +118,7 @@ BEGIN
   )
   SELECT cl.id, cl.channel_id, us.kind, us.url, us.secret, us.mention, us.unit, us.budget,
          extract(epoch FROM cl.claimed_until - clock_timestamp())::double precision,
-         cl.payload || jsonb_build_object('id', cl.id, 'type', cl.type)
+         cl.payload || jsonb_build_object('id', cl.id, 'type', cl.type), cl.urgency
     FROM claimed cl
     JOIN usable us ON us.id = cl.channel_id
    ORDER BY cl.channel_id, cl.urgency DESC, cl.id;
@@ -130,7 +127,7 @@ END $$;
 -- A message went out: its notices are sent (sent_at on the ledger clock, one more attempt,
 -- claim cleared) and the channel's send is logged on the real clock for its rate budget.
 -- Returns how many notices changed.
-CREATE FUNCTION duban.deliver_sent(p_ids bigint[], p_channel int, p_now timestamptz)
+CREATE OR REPLACE FUNCTION duban.deliver_sent(p_ids bigint[], p_channel int, p_now timestamptz)
 RETURNS int LANGUAGE plpgsql AS $$
 DECLARE v_n int;
 BEGIN
@@ -151,7 +148,7 @@ END $$;
 -- 1 h — or dead (p_permanent, or attempts reached p_max_attempts). p_pause > 0 pauses the
 -- channel that many real seconds (the platform throttled it). Notices meanwhile claimed by
 -- another instance are left to it. Returns the notices changed with their new state.
-CREATE FUNCTION duban.deliver_failed(
+CREATE OR REPLACE FUNCTION duban.deliver_failed(
   p_ids bigint[], p_channel int, p_now timestamptz, p_error text, p_permanent boolean,
   p_min_delay double precision, p_max_attempts int, p_pause double precision, p_claimer text)
 RETURNS TABLE (notice_id bigint, status text, attempts int, next_attempt_at timestamptz)
@@ -189,7 +186,7 @@ END $$;
 
 -- Hands claimed notices back without counting an attempt (rate budget used up, lease about to
 -- run out before the send, or the daemon is stopping). Returns how many were released.
-CREATE FUNCTION duban.deliver_release(p_ids bigint[], p_claimer text)
+CREATE OR REPLACE FUNCTION duban.deliver_release(p_ids bigint[], p_claimer text)
 RETURNS int LANGUAGE plpgsql AS $$
 DECLARE v_n int;
 BEGIN
@@ -205,7 +202,7 @@ END $$;
 -- (per minute or per second) frees up again. NULL when nothing waits, or outside the delivery
 -- window (the daemon's sweep timer covers the window opening). Notices leased right now are
 -- left out: their claimer is handling them.
-CREATE FUNCTION duban.deliver_wait(p_now timestamptz, p_tz text, p_window_start int,
+CREATE OR REPLACE FUNCTION duban.deliver_wait(p_now timestamptz, p_tz text, p_window_start int,
                                    p_window_end int, p_workdays_only boolean)
 RETURNS double precision LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -247,7 +244,7 @@ BEGIN
 END $$;
 
 -- Gauges for the daemon's metrics and status line (index scans on notices.status).
-CREATE FUNCTION duban.notice_counts(OUT pending bigint, OUT dead bigint)
+CREATE OR REPLACE FUNCTION duban.notice_counts(OUT pending bigint, OUT dead bigint)
 LANGUAGE sql STABLE AS $$
   SELECT (SELECT count(*) FROM duban.notices WHERE status = 'pending'),
          (SELECT count(*) FROM duban.notices WHERE status = 'dead')

@@ -1,34 +1,11 @@
--- 006: reporting duties (SPEC §7d). Due dates and periods of every schedule come from
--- one function, duban.schedule_dues(); duban.report_due() and duban.report_period() (used
--- by `dubanctl report submit` to compute `late`) and the sweep all read it.
---
--- Periods: monthly schedules `YYYY-MM`; quarterly ones `YYYY-Qn` (the quarter of the due
--- day: 2026-03-10 -> 2026-Q1); custom ones the due date itself, `YYYY-MM-DD`.
--- Obligated units: monthly-self-found and quarterly-self-inspection: the local units (kinds
--- town, street, park, department); quarterly-exposure: the office units; monthly-dispatch:
--- the main units of rectifying problems, per problem; custom: duban.schedule_units.
--- Submitted: a duban.reports row for (schedule, unit, period); for monthly-self-found also a
--- problem with source 自查 created (local date) in the month with the unit as main unit; for
--- monthly-dispatch, per problem, a progress note dated (on_date) in the month.
--- Reminders: on the reminder day, moved to the working day before when it is not a working
--- day, to the units that have not submitted; one per (period, day) however many reminder
--- offsets land on that day. A catch-up sends only the latest reminder day that passed, and
--- none once the due day is over. `missed`: on the day after the due day (any day; delivery
--- waits for a window), to the office (and leadership for quarterly-exposure), listing the
--- units with nothing submitted by the end of the due day; nothing when every unit reported.
-
-INSERT INTO duban.policy (key, value, description) VALUES
-  ('report.self_found_remind_day', '20', 'monthly-self-found 每月自查上报: reminder on this day of the month'),
-  ('report.dispatch_remind_day', '25', 'monthly-dispatch 每月调度: reminder on this day of the month'),
-  ('report.missed_problems_max', '50', 'monthly-dispatch missed list: problems named per unit at most (all are counted)');
-
--- Self-found problems of a unit by creation time (monthly-self-found, bulletin index).
-CREATE INDEX problems_self_found_idx ON duban.problems (unit_id, created_at) WHERE source = '自查';
+-- sql/46_reports.sql
+-- Reporting duties (SPEC §7d): due dates and periods of every schedule, reminders before the
+-- due day and missed lists after it.
 
 -- Every due date of every schedule in [p_from, p_to] with its period. Monthly kinds are due on
 -- the last day of the month; the others on each of `days` (a day past the month's end means
 -- its last day) of each of `months` (NULL: every month).
-CREATE FUNCTION duban.schedule_dues(p_from date, p_to date)
+CREATE OR REPLACE FUNCTION duban.schedule_dues(p_from date, p_to date)
 RETURNS TABLE (schedule text, kind text, label text, period text, due date)
 LANGUAGE sql STABLE AS $$
   SELECT DISTINCT s.name, s.kind, s.label,
@@ -52,7 +29,7 @@ $$;
 
 -- The days a period spans: a month `YYYY-MM`, a quarter `YYYY-Qn`, a day `YYYY-MM-DD`;
 -- NULLs for anything else.
-CREATE FUNCTION duban.period_span(p_period text, OUT first_day date, OUT last_day date)
+CREATE OR REPLACE FUNCTION duban.period_span(p_period text, OUT first_day date, OUT last_day date)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
   IF p_period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$' THEN
@@ -72,7 +49,7 @@ END $$;
 
 -- The due date of a schedule's period; NULL when the schedule has no such period.
 -- A submission on a later local date is late.
-CREATE FUNCTION duban.report_due(p_schedule text, p_period text) RETURNS date LANGUAGE sql STABLE SET jit = off AS $$
+CREATE OR REPLACE FUNCTION duban.report_due(p_schedule text, p_period text) RETURNS date LANGUAGE sql STABLE SET jit = off AS $$
   SELECT max(d.due)
     FROM duban.period_span(p_period) s,
          LATERAL duban.schedule_dues(s.first_day, s.last_day) d
@@ -82,7 +59,7 @@ $$;
 -- The period a date belongs to: its month, its quarter (a quarterly report handed in after
 -- the due day still belongs to that quarter, as late), or for a custom schedule the first
 -- due date on or after it. NULL for an unknown schedule.
-CREATE FUNCTION duban.report_period(p_schedule text, p_day date) RETURNS text LANGUAGE sql STABLE SET jit = off AS $$
+CREATE OR REPLACE FUNCTION duban.report_period(p_schedule text, p_day date) RETURNS text LANGUAGE sql STABLE SET jit = off AS $$
   SELECT CASE
            WHEN s.kind IN ('monthly-self-found', 'monthly-dispatch') THEN to_char(p_day, 'YYYY-MM')
            WHEN s.kind IN ('quarterly-self-inspection', 'quarterly-exposure') THEN to_char(p_day, 'YYYY-"Q"Q')
@@ -96,7 +73,7 @@ $$;
 -- period, the distinct days. Monthly kinds remind on a day of the month (policy); the others
 -- `remind` days before the due day (0 = on the day); a custom schedule without its own
 -- `remind` list uses quarterly-self-inspection's.
-CREATE FUNCTION duban.schedule_reminders(p_from date, p_to date)
+CREATE OR REPLACE FUNCTION duban.schedule_reminders(p_from date, p_to date)
 RETURNS TABLE (schedule text, kind text, label text, period text, due date, day date)
 LANGUAGE sql STABLE AS $$
   SELECT DISTINCT d.schedule, d.kind, d.label, d.period, d.due, duban.workday_on_or_before(r.raw)
@@ -120,12 +97,12 @@ LANGUAGE sql STABLE AS $$
    WHERE duban.workday_on_or_before(r.raw) BETWEEN p_from AND p_to
 $$;
 
-CREATE FUNCTION duban.sweep_reports() RETURNS int LANGUAGE plpgsql SET jit = off AS $$
+CREATE OR REPLACE FUNCTION duban.sweep_reports() RETURNS int LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
   v_today date := duban.today();
   v_tz    text := duban.tz();
   v_days  date[];
-  v_made  int;
+  v_facts duban.notice_fact[];
 BEGIN
   PERFORM duban.sweep_lock('reports');
   v_days := duban.sweep_days('reports');
@@ -195,40 +172,33 @@ BEGIN
       FROM owing o JOIN duban.units u ON u.id = o.unit_id
      WHERE o.what = 'missed'
      GROUP BY o.schedule, o.kind, o.label, o.period, o.due
-  ), outbox AS (
-    SELECT format('reminder:%s:%s:%s:%s:%s', o.schedule, o.period, o.day, o.unit_id, c.id) AS key,
-           'reminder' AS type, o.unit_id AS rcpt, c.id AS channel_id,
-           jsonb_build_object(
-             'type', 'reminder', 'schedule', o.schedule, 'period', o.period, 'unit', u.code,
-             'due', o.due, 'schedule_label', o.label, 'unit_name', u.name,
-             'days_left', o.due - v_today, 'recipient', u.code, 'recipient_name', u.name)
-           || CASE WHEN o.refs IS NULL THEN '{}'::jsonb
-                   ELSE jsonb_build_object('problems', to_jsonb(o.refs), 'problem_titles', o.titles) END
-             AS payload,
-           90000 AS urgency
+  ), facts AS (
+    -- a reminder goes to the unit that owes the report
+    SELECT ROW(format('reminder:%s:%s:%s:%s', o.schedule, o.period, o.day, o.unit_id), 'reminder', NULL,
+               ARRAY[o.unit_id],
+               jsonb_build_object(
+                 'schedule', o.schedule, 'period', o.period, 'unit', u.code,
+                 'due', o.due, 'schedule_label', o.label, 'unit_name', u.name,
+                 'days_left', o.due - v_today)
+               || CASE WHEN o.refs IS NULL THEN '{}'::jsonb
+                       ELSE jsonb_build_object('problems', to_jsonb(o.refs), 'problem_titles', o.titles) END
+              )::duban.notice_fact AS fact
       FROM owing o
       JOIN duban.units u ON u.id = o.unit_id
-      JOIN duban.channels c ON c.unit_id = o.unit_id
      WHERE o.what = 'reminder'
     UNION ALL
-    SELECT format('missed:%s:%s:%s:%s', l.schedule, l.period, ru.id, c.id),
-           'missed', ru.id, c.id,
-           jsonb_build_object(
-             'type', 'missed', 'schedule', l.schedule, 'period', l.period, 'units', l.units,
-             'schedule_label', l.label, 'due', l.due, 'unit_names', l.unit_names,
-             'recipient', ru.code, 'recipient_name', ru.name)
-           || CASE WHEN l.unit_problems IS NULL THEN '{}'::jsonb
-                   ELSE jsonb_build_object('unit_problems', l.unit_problems) END,
-           250000
+    -- a missed list goes to each office unit (and leadership unit for quarterly-exposure); the
+    -- key names the recipient unit, as one list is one fact per recipient
+    SELECT ROW(format('missed:%s:%s:%s', l.schedule, l.period, ru.id), 'missed', NULL, ARRAY[ru.id],
+               jsonb_build_object(
+                 'schedule', l.schedule, 'period', l.period, 'units', l.units,
+                 'schedule_label', l.label, 'due', l.due, 'unit_names', l.unit_names)
+               || CASE WHEN l.unit_problems IS NULL THEN '{}'::jsonb
+                       ELSE jsonb_build_object('unit_problems', l.unit_problems) END
+              )::duban.notice_fact
       FROM lists l
       JOIN duban.units ru ON ru.kind = 'office' OR (ru.kind = 'leadership' AND l.kind = 'quarterly-exposure')
-      JOIN duban.channels c ON c.unit_id = ru.id
-  ), made AS (
-    INSERT INTO duban.notices (key, type, unit_id, channel_id, problem_id, payload, urgency)
-    SELECT n.key, n.type, n.rcpt, n.channel_id, NULL, n.payload, n.urgency FROM outbox n
-    ON CONFLICT (key) DO NOTHING
-    RETURNING 1
   )
-  SELECT count(*) INTO v_made FROM made;
-  RETURN v_made;
+  SELECT array_agg(fact) INTO v_facts FROM facts;
+  RETURN duban.notice_emit(v_facts);
 END $$;

@@ -1,6 +1,7 @@
--- 009: every sweep, in order, in the caller's one transaction; each run recorded by
--- duban.sweep_mark() (the date-driven sweeps read their catch-up window from it).
--- Returns (sweep, notices made) per sweep.
+-- sql/90_sweep_all.sql
+-- The sweep entry point duband calls: every sweep, in order, in the caller's one transaction,
+-- each run recorded by duban.sweep_mark(). Returns (sweep, notices made) per sweep.
+
 CREATE OR REPLACE FUNCTION duban.sweep_all() RETURNS TABLE (sweep text, notices int) LANGUAGE plpgsql AS $$
 DECLARE t timestamptz;
 BEGIN

@@ -1,0 +1,133 @@
+-- sql/40_ladder.sql
+-- The rectification ladder 提示 -> 警示 -> 督办 -> 约谈 (SPEC §7a): the state kept on every write
+-- to a problem (due date D, next check date), and the sweep that raises due problems a stage.
+
+CREATE OR REPLACE FUNCTION duban.stage_name(p_stage int) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT (ARRAY['prompt', 'warn', 'supervise', 'interview'])[p_stage]
+$$;
+
+-- The next local date on which the ladder of a problem may need to move.
+CREATE OR REPLACE FUNCTION duban.ladder_next(p_stage int, p_due date, p_progress int,
+                                  p_first date, p_cycle int) RETURNS date
+LANGUAGE sql STABLE AS $$
+  SELECT CASE p_stage
+    WHEN 0 THEN p_due - duban.policy_int('ladder.prompt_days')
+    WHEN 1 THEN CASE WHEN p_progress < duban.policy_int('ladder.warn_progress')
+                     THEN p_due - duban.policy_int('ladder.warn_days') ELSE p_due + 1 END
+    WHEN 2 THEN p_due + 1
+    WHEN 3 THEN least(p_first + duban.policy_int('ladder.supervise_repeat_days') * p_cycle,
+                      greatest(p_due + duban.policy_int('ladder.interview_days') + 1,
+                               p_first + duban.policy_int('ladder.interview_after_supervise_days')))
+    ELSE NULL END
+$$;
+
+-- D: the earliest unmet milestone of a long-term problem, else its deadline.
+CREATE OR REPLACE FUNCTION duban.ladder_due_of(p_id bigint, p_long_term boolean, p_deadline date) RETURNS date
+LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN p_long_term THEN coalesce(
+    (SELECT min(due) FROM duban.milestones WHERE problem_id = p_id AND done_on IS NULL), p_deadline)
+    ELSE p_deadline END
+$$;
+
+CREATE OR REPLACE FUNCTION duban.problems_ladder_state() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.long_term THEN
+    NEW.ladder_due := duban.ladder_due_of(NEW.id, NEW.long_term, NEW.deadline);
+  ELSE
+    NEW.ladder_due := NEW.deadline;   -- the common case, without a query
+  END IF;
+  IF TG_OP = 'INSERT' OR NEW.ladder_due IS DISTINCT FROM OLD.ladder_due
+     OR (OLD.status = 'closed' AND NEW.status = 'rectifying') THEN
+    -- a new D starts a fresh ladder
+    NEW.ladder_stage := 0;
+    NEW.supervise_first_on := NULL;
+    NEW.supervise_cycle := 0;
+  END IF;
+  IF NEW.status <> 'applied' THEN
+    NEW.acceptance_stage := 0;
+    NEW.acceptance_cycle := 0;
+  END IF;
+  IF NEW.status = 'rectifying' THEN
+    NEW.ladder_next_on := duban.ladder_next(NEW.ladder_stage, NEW.ladder_due, NEW.progress,
+                                            NEW.supervise_first_on, NEW.supervise_cycle);
+  ELSE
+    NEW.ladder_next_on := NULL;       -- off the ladder (the index only holds rectifying rows)
+  END IF;
+  IF TG_OP = 'UPDATE' THEN
+    NEW.updated_at := duban.now();
+  END IF;
+  RETURN NEW;
+END $$;
+
+CREATE OR REPLACE TRIGGER problems_ladder_state BEFORE INSERT OR UPDATE ON duban.problems
+  FOR EACH ROW EXECUTE FUNCTION duban.problems_ladder_state();
+
+-- jit off: on a large ledger the planner's estimates would JIT-compile every call
+-- (tens of ms) for what is an index range scan returning few rows.
+CREATE OR REPLACE FUNCTION duban.sweep_ladder() RETURNS int LANGUAGE plpgsql SET jit = off AS $$
+DECLARE
+  v_today   date := duban.today();
+  v_prompt  int := duban.policy_int('ladder.prompt_days');
+  v_warn    int := duban.policy_int('ladder.warn_days');
+  v_warn_p  int := duban.policy_int('ladder.warn_progress');
+  v_repeat  int := greatest(duban.policy_int('ladder.supervise_repeat_days'), 1);
+  v_late    int := duban.policy_int('ladder.interview_days');
+  v_after   int := duban.policy_int('ladder.interview_after_supervise_days');
+  v_office  int[] := duban.office_units();
+  v_leaders int[] := duban.leadership_units();
+  v_facts   duban.notice_fact[];
+BEGIN
+  WITH due AS (
+    SELECT p.id, p.ladder_due AS d, p.ladder_stage AS old_stage, p.progress,
+           p.supervise_first_on AS first, p.supervise_cycle AS old_cycle
+      FROM duban.problems p
+     WHERE p.status = 'rectifying' AND p.ladder_next_on <= v_today
+       FOR UPDATE SKIP LOCKED
+  ), staged AS (
+    SELECT due.*, greatest(old_stage, CASE
+             WHEN v_today > d + v_late AND first IS NOT NULL AND first <= v_today - v_after THEN 4
+             WHEN v_today > d THEN 3
+             WHEN v_today >= d - v_warn AND progress < v_warn_p THEN 2
+             WHEN v_today >= d - v_prompt THEN 1
+             ELSE 0 END) AS new_stage
+      FROM due
+  ), decided AS (
+    SELECT staged.*,
+           CASE WHEN new_stage = 3 THEN coalesce(first, v_today) ELSE first END AS new_first,
+           CASE WHEN new_stage = 3 THEN (v_today - coalesce(first, v_today)) / v_repeat + 1
+                ELSE old_cycle END AS new_cycle
+      FROM staged
+  ), upd AS (
+    UPDATE duban.problems p
+       SET ladder_stage = x.new_stage, supervise_first_on = x.new_first, supervise_cycle = x.new_cycle
+      FROM decided x
+     WHERE p.id = x.id
+    RETURNING p.id, p.ref, p.title, p.unit_id, p.supervisor_ids, p.progress, p.deadline,
+              x.d, x.old_stage, x.new_stage, x.old_cycle, x.new_cycle
+  ), fired AS (
+    SELECT upd.*, CASE WHEN new_stage = 3 THEN new_cycle ELSE 1 END AS cycle
+      FROM upd
+     WHERE new_stage > old_stage OR (new_stage = 3 AND new_cycle > old_cycle)
+  ), history AS (
+    INSERT INTO duban.history (problem_id, actor, action, detail)
+    SELECT f.id, 'duband', 'escalate', jsonb_build_object(
+             'stage', duban.stage_name(f.new_stage), 'cycle', f.cycle, 'due', f.d)
+      FROM fired f
+  )
+  -- recipients: the main unit; warn adds the lead supervisor; supervise and interview all
+  -- supervisors and the office; interview the leadership
+  SELECT array_agg(ROW(
+           format('escalation:%s:%s:%s:%s', f.id, f.d, f.new_stage, f.cycle), 'escalation', f.id,
+           ARRAY[f.unit_id]
+             || CASE WHEN f.new_stage = 2 THEN f.supervisor_ids[1:1] ELSE '{}' END
+             || CASE WHEN f.new_stage >= 3 THEN f.supervisor_ids || v_office ELSE '{}' END
+             || CASE WHEN f.new_stage = 4 THEN v_leaders ELSE '{}' END,
+           jsonb_build_object(
+             'stage', duban.stage_name(f.new_stage), 'cycle', f.cycle,
+             'problem', f.ref, 'unit', mu.code, 'due', f.d, 'days', v_today - f.d,
+             'progress', f.progress, 'title', f.title, 'unit_name', mu.name,
+             'deadline', f.deadline))::duban.notice_fact)
+    INTO v_facts
+    FROM fired f JOIN duban.units mu ON mu.id = f.unit_id;
+  RETURN duban.notice_emit(v_facts);
+END $$;
