@@ -590,6 +590,19 @@ check "two sweepers: the first made all, the second nothing" \
   "$(cat "$WORK/race1" "$WORK/race2" | grep made | tr '\n' ' ' | sed 's/ $//')"
 check "two sweepers: outbox" "200" "$(q "$DB3" -c "SELECT count(*) FROM duban.notices WHERE type = 'reminder' AND payload->>'period' = '2026-Q1'")"
 
+# ---------------------------------------------------------------------------
+# Every notice the rules made matches its type's description in sql/notice_payloads.json (the
+# file the renderers' unit test checks too), and the walk made every type the sweeps make.
+SPEC=$(cat "$SRC/sql/notice_payloads.json")
+for db in "$DB1" "$DB2" "$DB3"; do
+  check "$db: payloads match sql/notice_payloads.json" "" \
+    "$(q "$db" -v spec="$SPEC" -f "$SRC/tests/sql/notice_payloads_check.sql")"
+done
+check "payload check covers every type the rules make" \
+  "acceptance bulletin closed deduction escalation missed reminder sample" \
+  "$( (q "$DB1" -c "SELECT DISTINCT type FROM duban.notices"; q "$DB2" -c "SELECT DISTINCT type FROM duban.notices") \
+      | sort -u | tr '\n' ' ' | sed 's/ $//')"
+
 if ((FAILS > 0)); then
   echo "sql_rules: $FAILS check(s) failed"
   exit 1
