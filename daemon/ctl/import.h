@@ -18,6 +18,10 @@
 #define IMP_COL_NONE (-1)       /* an error tied to no column: "FILE:LINE: message" */
 #define IMP_COL_HEADER (-2)     /* an error about the header row: "FILE:LINE: header: ..." */
 
+/* Taken first in every import transaction: imports compare the file with the ledger, then
+ * write the difference, so they run one at a time (one lock for every import). */
+#define IMP_LOCK_SQL "SELECT pg_advisory_xact_lock(hashtext('duban.import')::bigint)"
+
 /* A column an importer knows. aliases: the header words that name it, compared after
  * normalisation (ASCII case, blanks, '_', '-', '*' and parenthesised notes ignored);
  * may be NULL when the importer classifies headers itself. */

@@ -161,7 +161,8 @@ static int calendar_json_write(struct ctl *c, struct imp *im, const json_t *rows
 		free(doc);
 		return ctl_fail(ctl_db_error_code(), "%s", err);
 	}
-	if (db_exec(conn, stage_sql, 0, NULL, err, sizeof(err)) != 0 ||
+	if (db_exec(conn, IMP_LOCK_SQL, 0, NULL, err, sizeof(err)) != 0 ||
+	    db_exec(conn, stage_sql, 0, NULL, err, sizeof(err)) != 0 ||
 	    db_exec(conn, json_stage_sql, 1, params, err, sizeof(err)) != 0 ||
 	    calendar_apply(im, conn, &added, &updated, err, sizeof(err)) != 0) {
 		free(doc);

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IMP_HEADER_SEARCH 10
-#define IMP_LOCK_KEY "hashtext('duban.import')::bigint"   /* one lock for every import */   /* rows looked at for the header (title rows above it) */
+#define IMP_HEADER_SEARCH 10   /* rows looked at for the header (title rows above it) */
 
 static char imp_empty[1];
 
@@ -386,8 +385,7 @@ static int imp_transaction(struct ctl *c, struct imp *im, const struct imp_kind 
 	 * both compare against the ledger as it was. Taken before the first read, this lock makes
 	 * the second import wait for the first one's commit, then read its result (READ
 	 * COMMITTED: every statement sees what was committed before it began). */
-	if (db_exec(conn, "SELECT pg_advisory_xact_lock(" IMP_LOCK_KEY ")", 0, NULL, err,
-		    sizeof(err)) != 0)
+	if (db_exec(conn, IMP_LOCK_SQL, 0, NULL, err, sizeof(err)) != 0)
 		return imp_db_fail(conn, im->path, err);
 	if (imp_stage(im, k, conn, err, sizeof(err)) != 0 ||
 	    k->check(im, conn, err, sizeof(err)) != 0 ||
