@@ -35,3 +35,31 @@ CREATE OR REPLACE FUNCTION duban.workdays_between(p_from date, p_to date) RETURN
   SELECT count(*)::int FROM generate_series(p_from + 1, p_to, interval '1 day') d
    WHERE duban.is_workday(d::date)
 $$;
+
+-- How far the calendar reaches (SPEC §3): 31 December of the last year it holds a date of,
+-- NULL when it is empty.
+CREATE OR REPLACE FUNCTION duban.calendar_until() RETURNS date LANGUAGE sql STABLE AS $$
+  SELECT make_date(extract(year FROM max(day))::int, 12, 31) FROM duban.calendar
+$$;
+
+-- Whether the calendar holds any date of year p_year (an index range probe).
+CREATE OR REPLACE FUNCTION duban.calendar_holds(p_year int) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT FROM duban.calendar
+                  WHERE day >= make_date(p_year, 1, 1) AND day < make_date(p_year + 1, 1, 1))
+$$;
+
+-- The year to import as of p_day: p_day's year when the calendar holds none of its dates, or,
+-- from 1 December, the next year when it holds none of that; NULL when nothing is missing.
+CREATE OR REPLACE FUNCTION duban.calendar_missing(p_day date) RETURNS int LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN NOT duban.calendar_holds(y) THEN y
+              WHEN extract(month FROM p_day) = 12 AND NOT duban.calendar_holds(y + 1) THEN y + 1 END
+    FROM (SELECT extract(year FROM p_day)::int AS y) t
+$$;
+
+-- The calendar's reach at the clock's today, as dubanctl status, the sweep's warning and
+-- /metrics report it: until (calendar_until), until_days (from today; negative past it),
+-- missing (calendar_missing of today).
+CREATE OR REPLACE FUNCTION duban.calendar_state(OUT until date, OUT until_days int, OUT missing int)
+LANGUAGE sql STABLE AS $$
+  SELECT u, u - duban.today(), duban.calendar_missing(duban.today()) FROM duban.calendar_until() u
+$$;

@@ -17,7 +17,7 @@ $$;
 -- How urgent a notice is: the ONE ranking of notice types (the order of the blocks in a digest
 -- and of the claim; the renderers sort by this number). Higher first:
 --   interview 约谈 > supervise 督办 > acceptance supervise > deduction > missed > warn 警示 >
---   acceptance prompt > prompt 提示 > reminder > bulletin > closed > sample;
+--   acceptance prompt > prompt 提示 > calendar > reminder > bulletin > closed > sample;
 -- within a rank the later (escalation: days late, acceptance: working days waited, deduction:
 -- the threshold) goes first. Types this function does not know rank 0.
 CREATE OR REPLACE FUNCTION duban.notice_urgency(p_type text, p_payload jsonb) RETURNS int
@@ -32,6 +32,7 @@ LANGUAGE sql IMMUTABLE AS $$
       + least(coalesce((p_payload ->> 'working_days')::int, 0), 9999)
     WHEN 'deduction' THEN 280000 + least(coalesce((p_payload ->> 'level')::int, 0), 9999)
     WHEN 'missed' THEN 250000
+    WHEN 'calendar' THEN 95000
     WHEN 'reminder' THEN 90000
     WHEN 'bulletin' THEN 60000
     WHEN 'closed' THEN 40000

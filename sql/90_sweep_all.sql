@@ -17,4 +17,6 @@ BEGIN
   PERFORM duban.sweep_mark(sweep, notices, t); RETURN NEXT;
   t := clock_timestamp(); sweep := 'sample'; notices := duban.sweep_sample();
   PERFORM duban.sweep_mark(sweep, notices, t); RETURN NEXT;
+  t := clock_timestamp(); sweep := 'calendar'; notices := duban.sweep_calendar();
+  PERFORM duban.sweep_mark(sweep, notices, t); RETURN NEXT;
 END $$;
