@@ -61,3 +61,29 @@ void clock_format(double t, char *buf, size_t len)
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, len, "%s.%06ld+00:00", base, usec);
 }
+
+int clock_local_date(double t, const char *tz, char *buf, size_t len)
+{
+	const char *old = getenv("TZ");
+	char *saved = old != NULL ? strdup(old) : NULL;
+	time_t secs = (time_t)t;
+	struct tm tm;
+	int ok;
+
+	if ((old != NULL && saved == NULL) || len < 11 || tz == NULL ||
+	    setenv("TZ", tz, 1) != 0) {
+		free(saved);
+		return -1;
+	}
+	tzset();
+	ok = localtime_r(&secs, &tm) != NULL;
+	if (saved != NULL)
+		ok = setenv("TZ", saved, 1) == 0 && ok;
+	else
+		ok = unsetenv("TZ") == 0 && ok;
+	tzset();
+	free(saved);
+	if (!ok || strftime(buf, len, "%Y-%m-%d", &tm) != 10)
+		return -1;
+	return 0;
+}

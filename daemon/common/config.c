@@ -16,7 +16,8 @@
 const char *const config_keys[] = {
 	"database.dsn", "daemon.poll_interval", "daemon.timezone", "delivery.window",
 	"delivery.workdays_only", "delivery.concurrency", "delivery.timeout",
-	"delivery.max_attempts", "http.listen", "log.level", "log.facility", NULL,
+	"delivery.max_attempts", "http.listen", "log.level", "log.facility",
+	"message.sender", NULL,
 };
 
 struct load_state {
@@ -50,7 +51,8 @@ int config_defaults(struct duban_config *cfg)
 	cfg->log_level = LOG_INFO;
 	cfg->log_facility = LOG_DAEMON;
 	if (set_string(&cfg->timezone, "Asia/Shanghai") != 0 ||
-	    set_string(&cfg->http_listen, "127.0.0.1:9187") != 0)
+	    set_string(&cfg->http_listen, "127.0.0.1:9187") != 0 ||
+	    set_string(&cfg->message_sender, "整改办") != 0)
 		return -1;
 	return 0;
 }
@@ -61,6 +63,7 @@ void config_free(struct duban_config *cfg)
 	free(cfg->dsn);
 	free(cfg->timezone);
 	free(cfg->http_listen);
+	free(cfg->message_sender);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -215,6 +218,17 @@ static const char *config_listen(struct duban_config *c, const char *v)
 	return set_string(&c->http_listen, v) == 0 ? NULL : "out of memory";
 }
 
+/* message.sender: who the messages come from, named on their first line (1-40 bytes, one
+ * line, no 【】 which would break the line's frame). */
+static const char *config_sender(struct duban_config *c, const char *v)
+{
+	if (*v == '\0' || strlen(v) > 40 || strpbrk(v, "\r\n\t") != NULL || strstr(v, "【") != NULL ||
+	    strstr(v, "】") != NULL)
+		return "message.sender must be a name of 1 to 40 bytes on one line, without 【】 "
+		       "(e.g. 清河区整改办)";
+	return set_string(&c->message_sender, v) == 0 ? NULL : "out of memory";
+}
+
 /* Applies one key; returns NULL or the error message. */
 static const char *config_apply(struct duban_config *c, const char *key, const char *v)
 {
@@ -243,6 +257,8 @@ static const char *config_apply(struct duban_config *c, const char *key, const c
 	if (strcmp(key, "delivery.max_attempts") == 0)
 		return parse_int_range(v, 1, 1000, &c->max_attempts) == 0 ? NULL
 			: "delivery.max_attempts must be an integer from 1 to 1000";
+	if (strcmp(key, "message.sender") == 0)
+		return config_sender(c, v);
 	if (strcmp(key, "http.listen") == 0)
 		return config_listen(c, v);
 	if (strcmp(key, "log.level") == 0)

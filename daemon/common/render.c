@@ -2,6 +2,7 @@
  * SPEC §8 json-kind view of a notice (id, type, the type's fields in order, extras after). */
 #include "duban/render.h"
 #include "duban/sign.h"
+#include "render_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,78 +33,57 @@ const char *render_kind_name(enum render_kind kind)
 	return render_kinds[kind];
 }
 
-enum render_style render_kind_style(enum render_kind kind)
-{
-	if (kind == RENDER_WECOM || kind == RENDER_DINGTALK)
-		return RENDER_MARKDOWN;
-	return kind == RENDER_SLACK ? RENDER_MRKDWN : RENDER_PLAIN;
-}
-
-/* A mobile number: digits, optionally a leading + and dashes (+86-138...). */
-static int render_is_mobile(const char *s)
+int render_is_mobile(const char *s)
 {
 	int digits = 0;
 
-	if (*s == '+')
-		s++;
+	if (s == NULL)
+		return 0;
+	if (strncmp(s, "+86", 3) == 0)
+		s += 3;
 	for (; *s != '\0'; s++) {
 		if (*s >= '0' && *s <= '9')
 			digits++;
 		else if (*s != '-')
 			return 0;
 	}
-	return digits > 0;
+	return digits == 11;
 }
 
-static int render_is_all(const char *s)
+int render_is_all(const char *s)
 {
 	return strcmp(s, "all") == 0 || strcmp(s, "@all") == 0;
 }
 
-/* One mention in the kind's text syntax. */
-static void render_mention(FILE *f, enum render_kind kind, const char *m)
+/* A platform user id (WeCom userid, DingTalk userId, Feishu open_id/user_id, Slack member id):
+ * at most 64 bytes, no blanks or control characters, nothing that would break the mention
+ * markup (< > &). */
+static int render_is_user_id(const char *s)
 {
-	int all = render_is_all(m);
-
-	if (kind == RENDER_WECOM)
-		fprintf(f, "<@%s>", all ? "all" : m);
-	else if (kind == RENDER_DINGTALK)
-		fprintf(f, "@%s", all ? "所有人" : m);
-	else if (kind == RENDER_FEISHU && all)
-		fputs("<at user_id=\"all\">所有人</at>", f);
-	else if (kind == RENDER_FEISHU)
-		fprintf(f, "<at user_id=\"%s\"></at>", m);
-	else if (kind == RENDER_SLACK && all)
-		fputs("<!channel>", f);
-	else if (kind == RENDER_SLACK)
-		fprintf(f, "<@%s>", m);
+	if (*s == '\0' || strlen(s) > 64)
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f || *s == '<' || *s == '>' || *s == '&')
+			return 0;
+	return 1;
 }
 
-char *render_mentions(const struct render_channel *ch)
+const char *render_mention_refusal(enum render_kind kind, const char *m)
 {
-	char *buf = NULL;
-	size_t len = 0, n = 0;
-	FILE *f;
-	int failed;
-
-	if (ch == NULL)
+	if (m == NULL || *m == '\0')
+		return "empty mention";
+	if (render_is_all(m))
 		return NULL;
-	f = open_memstream(&buf, &len);
-	if (f == NULL)
-		return NULL;
-	for (size_t i = 0; ch->kind != RENDER_JSON && i < ch->n_mention; i++) {
-		const char *m = ch->mention[i];
-		if (m == NULL || *m == '\0')
-			continue;
-		fputs(n++ == 0 ? "\n\n" : " ", f);
-		render_mention(f, ch->kind, m);
-	}
-	failed = ferror(f);
-	if (fclose(f) != 0 || failed) {
-		free(buf);
+	if (render_is_mobile(m)) {
+		if (kind == RENDER_FEISHU)
+			return "Feishu robots cannot mention by mobile; give the member's user id (ou_…) or all";
+		if (kind == RENDER_SLACK)
+			return "Slack webhooks cannot mention by mobile; give the member id (U…) or all";
 		return NULL;
 	}
-	return buf;
+	if (!render_is_user_id(m))
+		return "a mention is a mobile number (11 digits), a user id or all";
+	return NULL;
 }
 
 json_t *render_at(const struct render_channel *ch)
@@ -161,10 +141,15 @@ static const char *const *render_type_fields(const char *type)
 						 "working_days", NULL};
 	static const char *const closed[] = {"problem", "unit", NULL};
 	static const char *const reminder[] = {"schedule", "period", "unit", "due", "problems", NULL};
-	static const char *const missed[] = {"schedule", "period", "units", NULL};
+	static const char *const missed[] = {"schedule", "period", "units", "unit", "due", NULL};
 	static const char *const bulletin[] = {"period", "units", "red", "black", NULL};
 	static const char *const deduction[] = {"unit", "total", "level", NULL};
 	static const char *const sample[] = {"period", "problems", NULL};
+	static const char *const applied[] = {"problem", "unit", "applied", "due", NULL};
+	static const char *const rejected[] = {"problem", "unit", "reason", NULL};
+	static const char *const publicity[] = {"problem", "unit", "from", "to", NULL};
+	static const char *const reopened[] = {"problem", "unit", "due", "reason", NULL};
+	static const char *const calendar[] = {"year", "until", NULL};
 	static const char *const none[] = {NULL};
 	static const struct {
 		const char *type;
@@ -172,7 +157,9 @@ static const char *const *render_type_fields(const char *type)
 	} table[] = {
 		{"escalation", escalation}, {"acceptance", acceptance}, {"closed", closed},
 		{"reminder", reminder},	    {"missed", missed},		{"bulletin", bulletin},
-		{"deduction", deduction},   {"sample", sample},
+		{"deduction", deduction},   {"sample", sample},	      {"applied", applied},
+		{"rejected", rejected},	    {"objected", rejected},	{"publicity", publicity},
+		{"reopened", reopened},	    {"calendar", calendar},
 	};
 
 	for (size_t i = 0; type != NULL && i < sizeof table / sizeof table[0]; i++)

@@ -1,64 +1,74 @@
-/* Digest messages for one channel: notices most urgent first under a header, with mentions,
- * built into each kind's request body and split on notice boundaries within the kind's limit. */
+/* Digest messages for one channel, rendered at each attempt: the notices as of the attempt's
+ * local date, most urgent first, under a first line naming the sender and counting the
+ * notices by kind (with the channel's keyword when no text has it), packed on notice
+ * boundaries within the kind's limit and built into the kind's body (render_<kind>.c). */
 #include "duban/render.h"
 #include "duban/sign.h"
+#include "render_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BODY_SEP "\n\n"
 #define BODY_ELLIPSIS "…"
-#define BODY_TITLE_MAX 96 /* escaped bytes kept for the DingTalk markdown title */
-#define BODY_MIN_ROOM 64  /* what a message must leave for its notices */
+#define BODY_MIN_ROOM 64 /* what a message must leave for its notices */
 #define BODY_DUMP (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
 /* One notice and its rendered text. */
 struct block {
-	const json_t *notice;
+	json_t *notice; /* fresh copy, owned */
 	long long id;
 	char *text;
-	size_t cost; /* of text, in the kind's unit */
+	size_t cost; /* of text plus the kind's per-notice overhead */
 	int truncated;
+	const char *tag;
 };
 
 /* What the messages of one channel batch share. */
 struct plan {
 	const struct render_channel *ch;
-	enum render_style st;
+	const struct render_opts *opts;
+	const struct render_platform *pf;
 	const char *sent_at;
-	char *mentions; /* suffix of every text, "" when none */
+	char *tail;	     /* mentions in the text, "" when none */
 	char *url;
-	char ts[32];	      /* Feishu timestamp (seconds), "" when unsigned */
-	char sign[SIGN_MAX];  /* Feishu sign */
-	size_t limit;	      /* in the kind's unit; 0 = no size limit (json) */
-	size_t room;	      /* for the notices of one message */
-	size_t total;	      /* notices in the batch */
-	size_t parts;	      /* messages in the batch */
+	char ts[32];	     /* Feishu timestamp (seconds), "" when unsigned */
+	char sign[SIGN_MAX]; /* Feishu sign */
+	size_t room;	     /* for the notices of one message (limit minus the fixed part) */
 };
 
-/* Cost of s[0..len) in the unit the kind's limit counts: content bytes (wecom), JSON-escaped
- * body bytes as jansson writes them (dingtalk, feishu), code points (slack), none (json). */
-static size_t body_cost(enum render_kind kind, const char *s, size_t len)
+const struct render_platform *render_platform(enum render_kind kind)
+{
+	switch (kind) {
+	case RENDER_JSON:
+		return &render_platform_json;
+	case RENDER_WECOM:
+		return &render_platform_wecom;
+	case RENDER_DINGTALK:
+		return &render_platform_dingtalk;
+	case RENDER_FEISHU:
+		return &render_platform_feishu;
+	case RENDER_SLACK:
+		return &render_platform_slack;
+	}
+	return NULL;
+}
+
+size_t render_json_cost(const char *s, size_t len)
 {
 	size_t c = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char b = (unsigned char)s[i];
-		if (kind == RENDER_WECOM)
-			c++;
-		else if (kind == RENDER_SLACK)
-			c += (b & 0xC0) != 0x80;
-		else if (kind == RENDER_DINGTALK || kind == RENDER_FEISHU)
-			c += (b == '"' || b == '\\' || b == '\b' || b == '\f' || b == '\n' ||
-			      b == '\r' || b == '\t') ? 2 : b < 0x20 ? 6 : 1;
+		c += (b == '"' || b == '\\' || b == '\b' || b == '\f' || b == '\n' || b == '\r' ||
+		      b == '\t') ? 2 : b < 0x20 ? 6 : 1;
 	}
 	return c;
 }
 
-static size_t body_cost_str(enum render_kind kind, const char *s)
+static size_t body_cost(const struct plan *p, const char *s)
 {
-	return body_cost(kind, s, strlen(s));
+	return p->pf->cost(s, strlen(s));
 }
 
 /* Length of the UTF-8 character at s (1 for a stray byte), never past the NUL. */
@@ -73,20 +83,20 @@ static size_t body_utf8_len(const char *s)
 }
 
 /* s cut at a character boundary so that it plus "…" costs at most room; malloc'd. */
-static char *body_cut(enum render_kind kind, enum render_style st, const char *s, size_t room)
+static char *body_cut(const struct plan *p, const char *s, size_t room)
 {
-	size_t ell = body_cost_str(kind, BODY_ELLIPSIS), used = 0, keep = 0;
+	size_t ell = body_cost(p, BODY_ELLIPSIS), used = 0, keep = 0;
 	char *out;
 
 	while (s[keep] != '\0') {
-		size_t n = body_utf8_len(s + keep), c = body_cost(kind, s + keep, n);
+		size_t n = body_utf8_len(s + keep), c = p->pf->cost(s + keep, n);
 		if (used + c + ell > room)
 			break;
 		used += c;
 		keep += n;
 	}
 	/* do not leave half of a Slack entity such as "&am" */
-	for (size_t back = 1; st == RENDER_MRKDWN && back <= 4 && back <= keep; back++) {
+	for (size_t back = 1; p->pf->markup.escape_amp && back <= 4 && back <= keep; back++) {
 		if (s[keep - back] == ';')
 			break;
 		if (s[keep - back] == '&') {
@@ -102,8 +112,7 @@ static char *body_cut(enum render_kind kind, enum render_style st, const char *s
 	return out;
 }
 
-/* Closes a memory stream and returns its buffer, or NULL (buffer freed) on any error. The
- * buffer is passed by address: the stream updates it until it is closed. */
+/* Closes a memory stream and returns its buffer, or NULL (buffer freed) on any error. */
 static char *body_close(FILE *f, char **buf, int failed)
 {
 	if (ferror(f))
@@ -117,134 +126,196 @@ static char *body_close(FILE *f, char **buf, int failed)
 	return *buf;
 }
 
-/* "duban 督办通知(共 N 条)", with the part when the batch is split; malloc'd. */
-static char *body_header(enum render_style st, size_t total, size_t part, size_t parts)
+/* 1 when the channel's keyword is missing from the texts of blocks [a, b). */
+static int body_needs_keyword(const struct plan *p, const struct block *blk, size_t a, size_t b)
 {
-	const char *b = st == RENDER_MARKDOWN ? "**" : st == RENDER_MRKDWN ? "*" : "";
-	char *out = NULL;
-	int len;
+	const char *kw = p->ch->keyword;
 
+	if (kw == NULL || *kw == '\0')
+		return 0;
+	for (size_t i = a; i < b; i++)
+		if (strstr(blk[i].text, kw) != NULL)
+			return 0;
+	return strstr(p->tail, kw) == NULL;
+}
+
+/* The first line, plain: 【sender】督办 2 条、提示 1 条, the part when split ("（第 2 部分，共 3
+ * 部分）"), and the keyword when no text has it; malloc'd. */
+static char *body_first_line(const struct plan *p, const struct block *blk, size_t a, size_t b,
+			     size_t part, size_t parts)
+{
+	const char *sender = p->opts != NULL && p->opts->sender != NULL && *p->opts->sender != '\0'
+			     ? p->opts->sender : RENDER_SENDER_DEFAULT;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "【%s】", sender);
+	for (size_t i = a; i < b; i++) {
+		size_t count = 0;
+		int seen = 0;
+
+		for (size_t j = a; j < i && !seen; j++)
+			seen = strcmp(blk[j].tag, blk[i].tag) == 0;
+		if (seen)
+			continue;
+		for (size_t j = i; j < b; j++)
+			count += strcmp(blk[j].tag, blk[i].tag) == 0;
+		fprintf(f, "%s%s %zu 条", i > a ? "、" : "", blk[i].tag, count);
+	}
 	if (parts > 1)
-		len = asprintf(&out, "%sduban 督办通知(共 %zu 条,第 %zu/%zu 部分)%s", b, total, part,
-			       parts, b);
-	else
-		len = asprintf(&out, "%sduban 督办通知(共 %zu 条)%s", b, total, b);
-	return len < 0 ? NULL : out;
+		fprintf(f, "（第 %zu 部分，共 %zu 部分）", part, parts);
+	if (body_needs_keyword(p, blk, a, b))
+		fprintf(f, "（%s）", p->ch->keyword);
+	return body_close(f, &buf, 0);
 }
 
-/* The json kind's notices array for blocks [a, b). */
-static json_t *body_notices(const struct block *blk, size_t a, size_t b)
+/* The first line in the kind's markup (escaped, bold); malloc'd. */
+static char *body_head(const struct plan *p, const char *first_line)
 {
-	json_t *arr = json_array();
+	const struct fmt_markup *m = &p->pf->markup;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 
-	for (size_t i = a; arr != NULL && i < b; i++) {
-		if (json_array_append_new(arr, render_fields(blk[i].notice)) != 0) {
-			json_decref(arr);
-			return NULL;
-		}
+	if (f == NULL)
+		return NULL;
+	fputs(m->bold_on, f);
+	fmt_put(f, m, first_line);
+	fputs(m->bold_off, f);
+	return body_close(f, &buf, 0);
+}
+
+char *render_join(const struct render_part *p, const char *tail)
+{
+	const struct render_platform *pf = render_platform(p->ch->kind);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	fputs(p->head, f);
+	for (size_t i = 0; i < p->n; i++) {
+		fputs(pf->markup.sep, f);
+		fputs(p->texts[i], f);
 	}
-	return arr;
+	if (tail != NULL)
+		fputs(tail, f);
+	return body_close(f, &buf, 0);
 }
 
-/* The request body of one message as JSON. */
-static json_t *body_json(const struct plan *p, const char *text, const char *title,
-			 const struct block *blk, size_t a, size_t b)
+/* Builds the body of blocks [a, b) as message part of parts; *body (malloc'd) and whether it
+ * is within the limit. 0, or -1 on allocation failure. */
+static int body_build(const struct plan *p, const struct block *blk, size_t a, size_t b,
+		      size_t part, size_t parts, char **body, int *within, json_t **followup)
 {
-	const struct render_channel *ch = p->ch;
-	json_t *part;
+	struct render_part rp;
+	char *first = body_first_line(p, blk, a, b, part, parts), *head = NULL;
+	char **texts = calloc(b - a + 1, sizeof *texts);
+	const json_t **notices = calloc(b - a + 1, sizeof *notices);
+	json_t *j = NULL;
+	int rc = -1;
 
-	switch (ch->kind) {
-	case RENDER_WECOM:
-		return json_pack("{s:s,s:{s:s}}", "msgtype", "markdown", "markdown", "content", text);
-	case RENDER_DINGTALK:
-		part = render_at(ch);
-		if (part == NULL)
-			return NULL;
-		return json_pack("{s:s,s:{s:s,s:s},s:o}", "msgtype", "markdown", "markdown", "title",
-				 title, "text", text, "at", part);
-	case RENDER_FEISHU:
-		if (p->ts[0] != '\0')
-			return json_pack("{s:s,s:s,s:s,s:{s:s}}", "timestamp", p->ts, "sign", p->sign,
-					 "msg_type", "text", "content", "text", text);
-		return json_pack("{s:s,s:{s:s}}", "msg_type", "text", "content", "text", text);
-	case RENDER_SLACK:
-		return json_pack("{s:s}", "text", text);
-	default:
-		part = body_notices(blk, a, b);
-		if (part == NULL)
-			return NULL;
-		return json_pack("{s:s,s:s,s:s,s:o}", "channel", ch->unit != NULL ? ch->unit : "",
-				 "sent_at", p->sent_at != NULL ? p->sent_at : "", "text", text,
-				 "notices", part);
+	*body = NULL;
+	if (followup != NULL)
+		*followup = NULL;
+	if (first == NULL || texts == NULL || notices == NULL || (head = body_head(p, first)) == NULL)
+		goto done;
+	for (size_t i = a; i < b; i++) {
+		texts[i - a] = blk[i].text;
+		notices[i - a] = blk[i].notice;
 	}
-}
-
-/* Bytes of the body with an empty text and title: the fixed part of every message. */
-static int body_envelope(const struct plan *p, size_t *out)
-{
-	json_t *j = body_json(p, "", "", NULL, 0, 0);
-	char *s = j != NULL ? json_dumps(j, BODY_DUMP) : NULL;
-
+	memset(&rp, 0, sizeof rp);
+	rp.ch = p->ch;
+	rp.opts = p->opts;
+	rp.first_line = first;
+	rp.head = head;
+	rp.texts = texts;
+	rp.notices = notices;
+	rp.n = b - a;
+	rp.sent_at = p->sent_at != NULL ? p->sent_at : "";
+	rp.feishu_ts = p->ts;
+	rp.feishu_sign = p->sign;
+	rp.tail = p->tail;
+	j = p->pf->body(&rp);
+	if (j == NULL || (*body = json_dumps(j, BODY_DUMP)) == NULL)
+		goto done;
+	*within = p->pf->within(&rp, *body);
+	if (followup != NULL && p->pf->followup != NULL)
+		*followup = p->pf->followup(&rp);
+	rc = 0;
+done:
 	json_decref(j);
-	if (s == NULL)
-		return -1;
-	*out = strlen(s);
-	free(s);
-	return 0;
+	free(head);
+	free(first);
+	free(texts);
+	free(notices);
+	return rc;
 }
 
-/* Limit and room for notices: limit minus envelope, title, header and mentions. */
-static int plan_room(struct plan *p)
+/* The room for notices: the limit minus the envelope, the longest first line and mentions. */
+static int plan_room(struct plan *p, struct block *blk, size_t n)
 {
-	enum render_kind kind = p->ch->kind;
-	size_t fixed = 0, big = p->total > 2 ? p->total : 2;
-	char *hdr = body_header(p->st, big, big, big);
+	char *first = NULL, *body = NULL;
+	struct block empty = {NULL, 0, (char *)"", 0, 0, "通知"};
+	size_t fixed;
+	int within;
 
-	if (hdr == NULL)
-		return -1;
-	p->limit = kind == RENDER_WECOM ? RENDER_WECOM_MAX : kind == RENDER_DINGTALK ? RENDER_DINGTALK_MAX
-		 : kind == RENDER_FEISHU ? RENDER_FEISHU_MAX : kind == RENDER_SLACK ? RENDER_SLACK_MAX : 0;
-	if ((kind == RENDER_DINGTALK || kind == RENDER_FEISHU) && body_envelope(p, &fixed) != 0) {
-		free(hdr);
+	if (p->pf->limit == 0)
+		return 0;
+	/* the first line of the whole batch, with a part number and the keyword, is the
+	 * longest any message can have */
+	first = body_first_line(p, blk, 0, n, n + 1, n + 1);
+	empty.notice = blk[0].notice;
+	if (first == NULL || body_build(p, &empty, 0, 1, n + 1, n + 1, &body, &within, NULL) != 0) {
+		free(first);
+		free(body);
 		return -1;
 	}
-	if (kind == RENDER_DINGTALK)
-		fixed += BODY_TITLE_MAX;
-	fixed += body_cost_str(kind, hdr) + body_cost_str(kind, BODY_SEP) +
-		 body_cost_str(kind, p->mentions);
-	free(hdr);
-	if (p->limit != 0 && fixed + BODY_MIN_ROOM > p->limit)
+	fixed = p->pf->cost(body, strlen(body)) + body_cost(p, first) + 16 +
+		(p->ch->keyword != NULL ? body_cost(p, p->ch->keyword) + 8 : 0);
+	if (p->ch->kind == RENDER_WECOM)
+		fixed = body_cost(p, first) + body_cost(p, p->tail) + 16 +
+			(p->ch->keyword != NULL ? strlen(p->ch->keyword) + 8 : 0);
+	free(first);
+	free(body);
+	if (fixed + BODY_MIN_ROOM > p->pf->limit)
 		return -1;
-	p->room = p->limit != 0 ? p->limit - fixed : 0;
+	p->room = p->pf->limit - fixed;
 	return 0;
 }
 
-static int plan_init(struct plan *p, const struct render_channel *ch, const char *sent_at,
-		     long long real_ms, size_t total)
+static int plan_init(struct plan *p, const struct render_channel *ch,
+		     const struct render_opts *opts, const char *sent_at, long long real_ms)
 {
 	memset(p, 0, sizeof *p);
 	p->ch = ch;
-	p->st = render_kind_style(ch->kind);
+	p->opts = opts;
+	p->pf = render_platform(ch->kind);
 	p->sent_at = sent_at;
-	p->total = total;
-	p->mentions = render_mentions(ch);
+	if (p->pf == NULL)
+		return -1;
+	p->tail = p->pf->mentions(ch);
 	if (ch->kind == RENDER_DINGTALK)
 		p->url = render_url(ch->url != NULL ? ch->url : "", ch->secret, real_ms);
 	else
 		p->url = strdup(ch->url != NULL ? ch->url : "");
-	if (p->mentions == NULL || p->url == NULL)
+	if (p->tail == NULL || p->url == NULL)
 		return -1;
 	if (ch->kind == RENDER_FEISHU && ch->secret != NULL && *ch->secret != '\0') {
 		snprintf(p->ts, sizeof p->ts, "%lld", real_ms / 1000);
 		if (sign_feishu(ch->secret, real_ms / 1000, p->sign, sizeof p->sign) != 0)
 			return -1;
 	}
-	return plan_room(p);
+	return 0;
 }
 
 static void plan_free(struct plan *p)
 {
-	free(p->mentions);
+	free(p->tail);
 	free(p->url);
 }
 
@@ -253,7 +324,7 @@ static int body_block_cmp(const void *a, const void *b)
 	return render_compare(((const struct block *)a)->notice, ((const struct block *)b)->notice);
 }
 
-/* Blocks for the notices, most urgent first, each rendered and costed. */
+/* Blocks for the notices as of the attempt, most urgent first, each rendered and costed. */
 static int blocks_init(const struct plan *p, const json_t *notices, struct block **out)
 {
 	size_t n = json_array_size(notices);
@@ -263,174 +334,124 @@ static int blocks_init(const struct plan *p, const json_t *notices, struct block
 	if (blk == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		blk[i].notice = json_array_get(notices, i);
-		if (!json_is_integer(json_object_get(blk[i].notice, "id")))
+		const json_t *src = json_array_get(notices, i);
+
+		if (!json_is_object(src) || !json_is_integer(json_object_get(src, "id")))
 			return -1;
-		blk[i].id = json_integer_value(json_object_get(blk[i].notice, "id"));
+		blk[i].id = json_integer_value(json_object_get(src, "id"));
+		blk[i].notice = render_fresh(src, p->opts);
+		if (blk[i].notice == NULL)
+			return -1;
 	}
 	qsort(blk, n, sizeof *blk, body_block_cmp);
 	for (size_t i = 0; i < n; i++) {
-		blk[i].text = render_text(blk[i].notice, p->st);
+		blk[i].text = render_text(blk[i].notice, p->ch->kind, p->opts);
 		if (blk[i].text == NULL)
 			return -1;
-		blk[i].cost = body_cost_str(p->ch->kind, blk[i].text);
+		blk[i].tag = render_tag(blk[i].notice);
+		blk[i].cost = body_cost(p, blk[i].text) + p->pf->overhead;
 	}
 	return 0;
 }
 
 static void blocks_free(struct block *blk, size_t n)
 {
-	for (size_t i = 0; blk != NULL && i < n; i++)
+	for (size_t i = 0; blk != NULL && i < n; i++) {
 		free(blk[i].text);
+		json_decref(blk[i].notice);
+	}
 	free(blk);
 }
 
-/* Cuts a block that cannot fit a message on its own. */
-static int body_fit(const struct plan *p, struct block *b)
+/* Cuts a block to room (its own message cannot hold more). */
+static int body_fit(const struct plan *p, struct block *b, size_t room)
 {
 	char *cut;
 
-	if (p->limit == 0 || b->cost <= p->room)
+	if (p->pf->limit == 0 || b->cost <= room)
 		return 0;
-	cut = body_cut(p->ch->kind, p->st, b->text, p->room);
+	cut = body_cut(p, b->text, room > p->pf->overhead ? room - p->pf->overhead : 0);
 	if (cut == NULL)
 		return -1;
 	free(b->text);
 	b->text = cut;
-	b->cost = body_cost_str(p->ch->kind, cut);
+	b->cost = body_cost(p, cut) + p->pf->overhead;
 	b->truncated = 1;
 	return 0;
 }
 
-/* Groups blocks into messages greedily: starts[k] is the first block of message k and
- * starts[parts] == n. */
-static int body_pack(struct plan *p, struct block *blk, size_t n, size_t **starts)
+/* The end of the message starting at block a: greedy by estimated cost, then checked by
+ * building it (first line with a worst-case part number) and shrunk until it fits. */
+static int body_next(const struct plan *p, struct block *blk, size_t n, size_t a, size_t *end)
 {
-	size_t *s = malloc((n + 1) * sizeof *s), used = 0, count = 0;
-	size_t sep = body_cost_str(p->ch->kind, BODY_SEP);
+	size_t used = 0, b = a;
 
-	*starts = s;
-	if (s == NULL)
+	if (body_fit(p, &blk[a], p->room) != 0)
 		return -1;
-	p->parts = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (body_fit(p, &blk[i]) != 0)
+	while (b < n && (p->pf->limit != 0 ? b == a || used + blk[b].cost <= p->room
+					   : b - a < RENDER_JSON_MAX_NOTICES)) {
+		if (b > a && body_fit(p, &blk[b], p->room) != 0)
 			return -1;
-		if (count > 0 && (p->limit != 0 ? used + sep + blk[i].cost <= p->room
-						: count < RENDER_JSON_MAX_NOTICES)) {
-			used += sep + blk[i].cost;
-			count++;
+		used += blk[b].cost;
+		b++;
+	}
+	for (;;) {
+		char *body = NULL;
+		int within = 0;
+
+		if (body_build(p, blk, a, b, n + 1, n + 1, &body, &within, NULL) != 0)
+			return -1;
+		free(body);
+		if (within)
+			break;
+		if (b - a > 1) {
+			b--;
 			continue;
 		}
-		s[p->parts++] = i;
-		used = blk[i].cost;
-		count = 1;
+		/* one notice alone: cut it shorter */
+		if (blk[a].cost <= BODY_MIN_ROOM)
+			return -1;
+		if (body_fit(p, &blk[a], blk[a].cost - blk[a].cost / 8 - 1) != 0)
+			return -1;
 	}
-	s[p->parts] = n;
+	*end = b;
 	return 0;
 }
 
-/* The text of the message of blocks [a, b): header, notices, mentions; malloc'd. */
-static char *body_text(const struct plan *p, const struct block *blk, size_t a, size_t b,
-		       size_t part)
+/* Appends a message to out. */
+static int batch_add(struct render_batch *out, char *body, const char *url, const struct block *blk,
+		     size_t a, size_t b, int follows)
 {
-	char *buf = NULL, *hdr = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct render_msg *grown = realloc(out->msg, (out->n + 1) * sizeof *out->msg), *m;
 
-	if (f == NULL)
-		return NULL;
-	if (b - a > 1 || p->parts > 1) {
-		hdr = body_header(p->st, p->total, part, p->parts);
-		if (hdr == NULL)
-			return body_close(f, &buf, 1);
-		fputs(hdr, f);
-		fputs(BODY_SEP, f);
-		free(hdr);
-	}
-	for (size_t i = a; i < b; i++) {
-		if (i > a)
-			fputs(BODY_SEP, f);
-		fputs(blk[i].text, f);
-	}
-	fputs(p->mentions, f);
-	return body_close(f, &buf, 0);
-}
-
-/* DingTalk's markdown title: the plain header, or the first line of the only notice. */
-static char *body_title(const struct plan *p, const struct block *blk, size_t a, size_t b,
-			size_t part)
-{
-	char *t, *cut;
-
-	if (b - a > 1 || p->parts > 1)
-		t = body_header(RENDER_PLAIN, p->total, part, p->parts);
-	else
-		t = render_text(blk[a].notice, RENDER_PLAIN);
-	if (t == NULL)
-		return NULL;
-	t[strcspn(t, "\n")] = '\0';
-	if (body_cost_str(RENDER_DINGTALK, t) <= BODY_TITLE_MAX)
-		return t;
-	cut = body_cut(RENDER_DINGTALK, RENDER_PLAIN, t, BODY_TITLE_MAX);
-	free(t);
-	return cut;
-}
-
-/* 1 when the built message is within the kind's limit. */
-static int body_within(const struct plan *p, const char *body, const char *text, size_t count)
-{
-	switch (p->ch->kind) {
-	case RENDER_WECOM:
-		return strlen(text) <= RENDER_WECOM_MAX;
-	case RENDER_DINGTALK:
-	case RENDER_FEISHU:
-		return strlen(body) <= p->limit;
-	case RENDER_SLACK:
-		return body_cost_str(RENDER_SLACK, text) <= RENDER_SLACK_MAX;
-	default:
-		return count <= RENDER_JSON_MAX_NOTICES;
-	}
-}
-
-/* Builds message part (1-based) of blocks [a, b) into m. */
-static int body_msg(const struct plan *p, const struct block *blk, size_t a, size_t b,
-		    size_t part, struct render_msg *m)
-{
-	char *text = body_text(p, blk, a, b, part), *title = NULL;
-	json_t *j = NULL;
-	int rc = -1;
-
-	if (text == NULL)
+	if (grown == NULL) {
+		free(body);
 		return -1;
-	if (p->ch->kind == RENDER_DINGTALK && (title = body_title(p, blk, a, b, part)) == NULL)
-		goto done;
-	j = body_json(p, text, title, blk, a, b);
-	m->body = j != NULL ? json_dumps(j, BODY_DUMP) : NULL;
-	m->url = strdup(p->url);
-	m->ids = malloc((b - a) * sizeof *m->ids);
-	if (m->body == NULL || m->url == NULL || m->ids == NULL ||
-	    !body_within(p, m->body, text, b - a))
-		goto done;
-	m->body_len = strlen(m->body);
+	}
+	out->msg = grown;
+	m = &out->msg[out->n++];
+	memset(m, 0, sizeof *m);
+	m->body = body;
+	m->body_len = strlen(body);
+	m->url = strdup(url);
+	m->follows = follows;
+	m->ids = malloc((b - a + 1) * sizeof *m->ids);
+	if (m->url == NULL || m->ids == NULL)
+		return -1;
 	for (size_t i = a; i < b; i++) {
 		m->ids[m->n_ids++] = blk[i].id;
 		m->truncated += (size_t)blk[i].truncated;
 	}
-	rc = 0;
-done:
-	json_decref(j);
-	free(title);
-	free(text);
-	return rc;
+	return 0;
 }
 
-int render_batch(const struct render_channel *ch, const json_t *notices, const char *sent_at,
-		 long long real_ms, struct render_batch *out)
+int render_batch(const struct render_channel *ch, const struct render_opts *opts,
+		 const json_t *notices, const char *sent_at, long long real_ms,
+		 struct render_batch *out)
 {
 	struct plan p;
 	struct block *blk = NULL;
-	size_t n = json_array_size(notices), *starts = NULL;
+	size_t n = json_array_size(notices), *starts = NULL, parts = 0;
 	int rc = -1;
 
 	if (out == NULL)
@@ -441,15 +462,36 @@ int render_batch(const struct render_channel *ch, const json_t *notices, const c
 		return -1;
 	if (n == 0)
 		return 0;
-	if (plan_init(&p, ch, sent_at, real_ms, n) != 0 || blocks_init(&p, notices, &blk) != 0 ||
-	    body_pack(&p, blk, n, &starts) != 0)
+	starts = malloc((n + 1) * sizeof *starts);
+	if (starts == NULL || plan_init(&p, ch, opts, sent_at, real_ms) != 0 ||
+	    blocks_init(&p, notices, &blk) != 0 || plan_room(&p, blk, n) != 0)
 		goto done;
-	out->msg = calloc(p.parts, sizeof *out->msg);
-	if (out->msg == NULL)
-		goto done;
-	for (size_t k = 0; k < p.parts; k++) {
-		out->n = k + 1;
-		if (body_msg(&p, blk, starts[k], starts[k + 1], k + 1, &out->msg[k]) != 0)
+	for (size_t a = 0; a < n; parts++) {
+		starts[parts] = a;
+		if (body_next(&p, blk, n, a, &a) != 0)
+			goto done;
+	}
+	starts[parts] = n;
+	for (size_t k = 0; k < parts; k++) {
+		char *body = NULL, *fbody;
+		json_t *follow = NULL;
+		int within = 0;
+
+		if (body_build(&p, blk, starts[k], starts[k + 1], k + 1, parts, &body, &within,
+			       &follow) != 0 || !within) {
+			free(body);
+			json_decref(follow);
+			goto done;
+		}
+		if (batch_add(out, body, p.url, blk, starts[k], starts[k + 1], 0) != 0) {
+			json_decref(follow);
+			goto done;
+		}
+		if (follow == NULL)
+			continue;
+		fbody = json_dumps(follow, BODY_DUMP);
+		json_decref(follow);
+		if (fbody == NULL || batch_add(out, fbody, p.url, blk, 0, 0, 1) != 0)
 			goto done;
 	}
 	rc = 0;

@@ -1,15 +1,24 @@
-/* The Chinese text of one notice in the official terms (提示/警示/督办/约谈, 验收, 销号, 报送,
- * 通报, 扣分, 回头看), as plain text, chat markdown or Slack mrkdwn; and the urgency order. */
+/* The text of one notice, rendered at each attempt: the facts of its type (one builder per
+ * type) as template variables, the template of its type, variant and recipient role
+ * (render_templates.c), official dates and periods, day counts to the attempt's local date;
+ * the recipient's role; the order of a digest (the database's urgency rank). */
 #include "duban/render.h"
+#include "duban/render_tpl.h"
+#include "render_int.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Output under construction: a memory stream and the markup style. */
-struct out {
-	FILE *f;
-	enum render_style st;
+/* One notice being rendered. */
+struct rt {
+	const json_t *n;
+	const struct fmt_markup *m;
+	const struct render_opts *o;
+	json_t *vars;	     /* name -> marked-up text */
+	const char *variant; /* template variant */
+	int failed;
 };
 
 static const char *jstr(const json_t *o, const char *key)
@@ -17,6 +26,11 @@ static const char *jstr(const json_t *o, const char *key)
 	const json_t *v = json_object_get(o, key);
 
 	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int jhas_int(const json_t *o, const char *key)
+{
+	return json_is_number(json_object_get(o, key));
 }
 
 static long long jint(const json_t *o, const char *key, long long dflt)
@@ -27,12 +41,6 @@ static long long jint(const json_t *o, const char *key, long long dflt)
 		return json_integer_value(v);
 	if (json_is_real(v) && json_real_value(v) > -1e15 && json_real_value(v) < 1e15)
 		return (long long)json_real_value(v);
-	if (json_is_string(v)) {
-		char *end;
-		long long x = strtoll(json_string_value(v), &end, 10);
-		if (end != json_string_value(v))
-			return x;
-	}
 	return dflt;
 }
 
@@ -41,52 +49,145 @@ static int streq(const char *a, const char *b)
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-/* Writes dynamic text, escaping & < > for Slack. */
-static void out_put(struct out *o, const char *s)
+static const char *first(const char *a, const char *b)
 {
-	if (s == NULL)
+	return a != NULL ? a : b;
+}
+
+/* ---- variables */
+
+/* Opens a memory stream for a variable; NULL (and rt failed) on error. */
+static FILE *var_open(struct rt *r, char **buf, size_t *len)
+{
+	FILE *f;
+
+	*buf = NULL;
+	*len = 0;
+	f = open_memstream(buf, len);
+	if (f == NULL)
+		r->failed = 1;
+	return f;
+}
+
+/* Closes the stream and stores its text as variable name. */
+static void var_close(struct rt *r, const char *name, FILE *f, char **buf)
+{
+	int bad = ferror(f);
+
+	if (fclose(f) != 0 || bad || json_object_set_new(r->vars, name, json_string(*buf)) != 0)
+		r->failed = 1;
+	free(*buf);
+}
+
+/* Dynamic text, escaped for the kind. Nothing when s is NULL. */
+static void var_text(struct rt *r, const char *name, const char *s)
+{
+	char *buf;
+	size_t len;
+	FILE *f;
+
+	if (s == NULL || (f = var_open(r, &buf, &len)) == NULL)
 		return;
-	if (o->st != RENDER_MRKDWN) {
-		fputs(s, o->f);
+	fmt_put(f, r->m, s);
+	var_close(r, name, f, &buf);
+}
+
+/* Trusted text made by the renderer (numbers, fixed words). */
+static void var_fmt(struct rt *r, const char *name, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0 || json_object_set_new(r->vars, name, json_string(s)) != 0)
+		r->failed = 1;
+	free(s);
+}
+
+static void var_date(struct rt *r, const char *name, const char *iso)
+{
+	char *buf;
+	size_t len;
+	FILE *f;
+
+	if (iso == NULL || (f = var_open(r, &buf, &len)) == NULL)
 		return;
+	fmt_date(f, iso);
+	var_close(r, name, f, &buf);
+}
+
+static void var_period(struct rt *r, const char *name, const char *period)
+{
+	char *buf;
+	size_t len;
+	FILE *f;
+
+	if (period == NULL || (f = var_open(r, &buf, &len)) == NULL)
+		return;
+	fmt_period(f, period);
+	var_close(r, name, f, &buf);
+}
+
+static void var_int(struct rt *r, const char *name, const char *key)
+{
+	if (jhas_int(r->n, key))
+		var_fmt(r, name, "%lld", jint(r->n, key, 0));
+}
+
+/* "ZY-07「河道非法采砂」", linked to the console's page of the problem when base_url is set. */
+static void out_problem(FILE *f, const struct rt *r, const char *ref, const char *title)
+{
+	const char *base = r->o != NULL ? r->o->base_url : NULL;
+	char *label = NULL, *url = NULL;
+
+	ref = ref != NULL ? ref : "（编号不详）";
+	if (asprintf(&label, "%s%s%s%s", ref, title != NULL && *title != '\0' ? "「" : "",
+		     title != NULL ? title : "", title != NULL && *title != '\0' ? "」" : "") < 0)
+		label = NULL;
+	if (base != NULL && *base != '\0') {
+		size_t bl = strlen(base);
+		FILE *u;
+		size_t ulen = 0;
+
+		u = open_memstream(&url, &ulen);
+		if (u != NULL) {
+			fprintf(u, "%.*s/problems/", (int)(bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl),
+				base);
+			for (const unsigned char *p = (const unsigned char *)ref; *p != '\0'; p++) {
+				if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+				    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~')
+					fputc(*p, u);
+				else
+					fprintf(u, "%%%02X", *p);
+			}
+			if (fclose(u) != 0) {
+				free(url);
+				url = NULL;
+			}
+		}
 	}
-	for (; *s != '\0'; s++) {
-		if (*s == '&')
-			fputs("&amp;", o->f);
-		else if (*s == '<')
-			fputs("&lt;", o->f);
-		else if (*s == '>')
-			fputs("&gt;", o->f);
-		else
-			fputc(*s, o->f);
-	}
+	fmt_link(f, r->m, label != NULL ? label : ref, url);
+	free(label);
+	free(url);
 }
 
-/* The stage tag, bold in the chat styles (a space after keeps strict parsers happy). */
-static void out_tag(struct out *o, const char *name)
+static void var_problem(struct rt *r, const char *name, const char *ref, const char *title)
 {
-	if (o->st == RENDER_MARKDOWN)
-		fprintf(o->f, "**【%s】** ", name);
-	else if (o->st == RENDER_MRKDWN)
-		fprintf(o->f, "*【%s】* ", name);
-	else
-		fprintf(o->f, "【%s】", name);
-}
+	char *buf;
+	size_t len;
+	FILE *f;
 
-/* Starts a list line. */
-static void out_item(struct out *o)
-{
-	fputs(o->st == RENDER_MRKDWN ? "\n• " : "\n- ", o->f);
-}
-
-/* Starts a new non-list line (markdown needs a blank line to break one). */
-static void out_line(struct out *o)
-{
-	fputs(o->st == RENDER_MARKDOWN ? "\n\n" : "\n", o->f);
+	if ((f = var_open(r, &buf, &len)) == NULL)
+		return;
+	out_problem(f, r, ref, title);
+	var_close(r, name, f, &buf);
 }
 
 /* Title of problem ref: problem_titles[ref], or title when ref is the notice's problem. */
-static const char *text_title(const json_t *n, const char *ref)
+static const char *title_of(const json_t *n, const char *ref)
 {
 	const json_t *map = json_object_get(n, "problem_titles");
 	const char *t = NULL;
@@ -98,19 +199,8 @@ static const char *text_title(const json_t *n, const char *ref)
 	return t;
 }
 
-/* "ZY-07「河道非法采砂」" */
-static void out_problem(struct out *o, const char *ref, const char *title)
-{
-	out_put(o, ref != NULL ? ref : "(编号不详)");
-	if (title != NULL && *title != '\0') {
-		fputs("「", o->f);
-		out_put(o, title);
-		fputs("」", o->f);
-	}
-}
-
 /* The name of unit code: units[].name, unit_names[code], or the code itself. */
-static const char *text_unit_name(const json_t *n, const char *code)
+static const char *unit_name(const json_t *n, const char *code)
 {
 	const json_t *units = json_object_get(n, "units");
 	const json_t *map = json_object_get(n, "unit_names");
@@ -128,158 +218,183 @@ static const char *text_unit_name(const json_t *n, const char *code)
 	return code;
 }
 
-/* A list of units (codes or {unit, name} objects) joined with 、. */
-static void out_units(struct out *o, const json_t *n, const json_t *arr)
+/* A list of problems (refs or {ref, title[, unit, days]} objects), one line each: "（1）…". */
+static void var_problem_list(struct rt *r, const char *name, const json_t *arr)
 {
 	const json_t *v;
-	size_t i;
+	char *buf;
+	size_t len, i;
+	FILE *f;
 
-	json_array_foreach(arr, i, v) {
-		const char *name = json_is_string(v) ? text_unit_name(n, json_string_value(v))
-						      : jstr(v, "name");
-		if (name == NULL)
-			name = text_unit_name(n, jstr(v, "unit"));
-		if (i > 0)
-			fputs("、", o->f);
-		out_put(o, name != NULL ? name : "?");
-	}
-}
-
-/* One list line per problem (refs or {ref, title} objects). */
-static void out_problems(struct out *o, const json_t *n, const json_t *arr)
-{
-	const json_t *v;
-	size_t i;
-
+	if (json_array_size(arr) == 0 || (f = var_open(r, &buf, &len)) == NULL)
+		return;
 	json_array_foreach(arr, i, v) {
 		const char *ref = json_is_string(v) ? json_string_value(v) : jstr(v, "ref");
 		const char *title = json_is_object(v) ? jstr(v, "title") : NULL;
-		out_item(o);
-		out_problem(o, ref, title != NULL ? title : text_title(n, ref));
+		const char *unit = json_is_object(v) ? jstr(v, "unit") : NULL;
+
+		fprintf(f, "%s（%zu）", r->m->br, i + 1);
+		out_problem(f, r, ref, title != NULL ? title : title_of(r->n, ref));
+		if (unit != NULL && !streq(jstr(r->n, "recipient"), unit)) {
+			fputs("，", f);
+			fmt_put(f, r->m, jstr(v, "unit_name") != NULL ? jstr(v, "unit_name")
+								      : unit_name(r->n, unit));
+		}
+		if (json_is_object(v) && jint(v, "days", 0) > 0)
+			fprintf(f, "，逾期 %lld 天", jint(v, "days", 0));
 	}
+	var_close(r, name, f, &buf);
 }
 
-/* "问题 ZY-07「河道非法采砂」" opening a sentence (a space ends a bare ref). */
-static void out_subject(struct out *o, const json_t *n)
+/* Units (codes or {unit, name} objects) joined with 、; with_index adds （指数 N）. */
+static void var_units(struct rt *r, const char *name, const json_t *arr, const json_t *stats)
 {
-	const char *ref = jstr(n, "problem"), *title = text_title(n, ref);
+	const json_t *v;
+	char *buf;
+	size_t len, i;
+	FILE *f;
 
-	fputs("问题 ", o->f);
-	out_problem(o, ref, title);
-	if (title == NULL || *title == '\0')
-		fputs(" ", o->f);
-}
-
-static const char *text_main_unit(const json_t *n)
-{
-	return jstr(n, "unit_name") != NULL ? jstr(n, "unit_name") : jstr(n, "unit");
-}
-
-static const char *text_lead(const json_t *n)
-{
-	return jstr(n, "lead_name") != NULL ? jstr(n, "lead_name") : jstr(n, "lead");
-}
-
-/* "整改时限 D,剩余 N 天" / ",今日到期" / "已超过整改时限 N 天"; term names the date
- * (整改时限, or 阶段性目标时限 when D is a long-term task's milestone). */
-static void out_days(struct out *o, const char *term, const char *due, long long days)
-{
-	if (days > 0) {
-		fprintf(o->f, "已超过%s %lld 天", term, days);
+	if (json_array_size(arr) == 0 || (f = var_open(r, &buf, &len)) == NULL)
 		return;
+	json_array_foreach(arr, i, v) {
+		const char *code = json_is_string(v) ? json_string_value(v) : jstr(v, "unit");
+		const char *nm = json_is_object(v) && jstr(v, "name") != NULL ? jstr(v, "name")
+									      : unit_name(r->n, code);
+		const json_t *s;
+		size_t k;
+
+		if (i > 0)
+			fputs("、", f);
+		fmt_put(f, r->m, nm != NULL ? nm : "？");
+		json_array_foreach(stats, k, s) {
+			if (streq(jstr(s, "unit"), code) && json_is_number(json_object_get(s, "index"))) {
+				double x = json_number_value(json_object_get(s, "index"));
+				fprintf(f, "（指数 %.1f）", x < 0 ? 0.0 : x);
+			}
+		}
 	}
-	fprintf(o->f, "%s ", term);
-	out_put(o, due != NULL ? due : "(未定)");
+	var_close(r, name, f, &buf);
+}
+
+/* ---- roles */
+
+static int in_array(const json_t *arr, const char *code)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(arr, i, v) {
+		if (streq(json_string_value(v), code) || streq(jstr(v, "unit"), code))
+			return 1;
+	}
+	return 0;
+}
+
+const char *render_role(const json_t *n)
+{
+	static const char *const roles[] = {"main", "lead", "supervisor", "office", "leadership"};
+	const char *role = jstr(n, "role"), *rc = jstr(n, "recipient"), *type = jstr(n, "type");
+	const char *kind = jstr(n, "recipient_kind");
+
+	for (size_t i = 0; role != NULL && i < sizeof roles / sizeof roles[0]; i++)
+		if (strcmp(role, roles[i]) == 0)
+			return roles[i];
+	if (streq(kind, "office") || streq(kind, "leadership"))
+		return streq(kind, "office") ? "office" : "leadership";
+	if (rc == NULL)
+		return "";
+	if (streq(type, "acceptance") || streq(type, "applied"))
+		return streq(rc, first(jstr(n, "lead"), jstr(n, "unit"))) ? "lead" : "";
+	if (streq(rc, first(jstr(n, "main_unit"), jstr(n, "unit"))))
+		return "main";
+	if (streq(rc, jstr(n, "lead")))
+		return "lead";
+	if (in_array(json_object_get(n, "supervisors"), rc))
+		return "supervisor";
+	return "";
+}
+
+/* ---- one builder per notice type */
+
+/* Names shared by the problem types: problem, unit / main_unit, lead, contact. */
+static void facts_problem(struct rt *r)
+{
+	const json_t *n = r->n;
+	const char *type = jstr(n, "type");
+	int unit_is_lead = streq(type, "acceptance") || streq(type, "applied");
+	const char *main_name = first(jstr(n, "main_unit_name"), jstr(n, "main_unit"));
+	const char *lead_name = first(jstr(n, "lead_name"), jstr(n, "lead"));
+
+	if (!unit_is_lead && main_name == NULL)
+		main_name = first(jstr(n, "unit_name"), jstr(n, "unit"));
+	if (unit_is_lead && lead_name == NULL)
+		lead_name = first(jstr(n, "unit_name"), jstr(n, "unit"));
+	var_problem(r, "problem", jstr(n, "problem"), title_of(n, jstr(n, "problem")));
+	var_text(r, "main_unit", main_name);
+	var_text(r, "unit", main_name);
+	var_text(r, "lead", lead_name);
+	var_text(r, "contact", jstr(n, "contact"));
+}
+
+/* 剩余 N 天 / 今日到期 / 已超过{term} N 天, from the (fresh) days. */
+static void facts_days(struct rt *r, const char *term, long long days)
+{
 	if (days < 0)
-		fprintf(o->f, ",剩余 %lld 天", -days);
+		var_fmt(r, "left", "剩余 %lld 天", -days);
+	else if (days == 0)
+		var_fmt(r, "left", "今日到期");
 	else
-		fputs(",今日到期", o->f);
+		var_fmt(r, "left", "已超过%s %lld 天", term, days);
 }
 
-static void text_escalation(struct out *o, const json_t *n)
+static void build_escalation(struct rt *r)
 {
-	const char *stage = jstr(n, "stage"), *unit = text_main_unit(n), *lead = text_lead(n);
-	const char *due = jstr(n, "due") != NULL ? jstr(n, "due") : jstr(n, "deadline");
-	long long days = jint(n, "days", 0), progress = jint(n, "progress", -1);
-	long long bar = jint(n, "threshold", 80);
-	const char *deadline = jstr(n, "deadline");
-	const char *term = due != NULL && deadline != NULL && !streq(due, deadline)
-			   ? "阶段性目标时限" : "整改时限";
+	const json_t *n = r->n;
+	const char *due = first(jstr(n, "due"), jstr(n, "deadline")), *deadline = jstr(n, "deadline");
+	const char *term = due != NULL && deadline != NULL && !streq(due, deadline) ? "阶段性目标时限"
+										     : "整改时限";
+	const char *stage = jstr(n, "stage");
 
-	out_tag(o, streq(stage, "interview") ? "约谈" : streq(stage, "supervise") ? "督办"
-		   : streq(stage, "warn")    ? "警示" : "提示");
-	out_subject(o, n);
-	out_days(o, term, due, days);
-	if (streq(stage, "supervise"))
-		fprintf(o->f, "(第 %lld 次督办)", jint(n, "cycle", 1));
-	if (streq(stage, "interview"))
-		fputs(",经督办仍未完成整改", o->f);
-	if (days > 0 && due != NULL) {
-		fprintf(o->f, ",%s ", term);
-		out_put(o, due);
-	}
-	if (progress >= 0)
-		fprintf(o->f, ",整改进度 %lld%%", progress);
-	if (streq(stage, "warn") && progress >= 0 && progress < bar)
-		fprintf(o->f, "(低于 %lld%%)", bar);
-	fputs("。", o->f);
-	if (unit != NULL) {
-		fputs("主体责任单位:", o->f);
-		out_put(o, unit);
-		fputs("。", o->f);
-	}
-	if (streq(stage, "warn") && lead != NULL) {
-		fputs("监管(验收)牵头单位:", o->f);
-		out_put(o, lead);
-		fputs("。", o->f);
-	}
-	if (streq(stage, "supervise"))
-		fputs("请立即整改并报送整改进展。", o->f);
-	if (streq(stage, "interview"))
-		fputs("将约谈主体责任单位负责同志。", o->f);
+	facts_problem(r);
+	var_fmt(r, "term", "%s", term);
+	var_date(r, "due", due);
+	facts_days(r, term, jint(n, "days", 0));
+	var_int(r, "cycle", "cycle");
+	var_int(r, "progress", "progress");
+	var_fmt(r, "threshold", "%lld", jint(n, "threshold", 80));
+	r->variant = streq(stage, "interview") || streq(stage, "supervise") || streq(stage, "warn")
+		     ? stage : "prompt";
+	if (streq(r->variant, "prompt") && jint(n, "progress", 0) >= 100 &&
+	    streq(render_role(n), "main"))
+		r->variant = "prompt-done";
 }
 
-static void text_acceptance(struct out *o, const json_t *n)
+static void build_acceptance(struct rt *r)
 {
-	const char *lead = text_lead(n) != NULL ? text_lead(n) : jstr(n, "unit");
-	const char *applied = jstr(n, "applied");
-	long long wd = jint(n, "working_days", 0), limit = jint(n, "limit", 10);
-	int supervise = streq(jstr(n, "stage"), "supervise");
-
-	out_tag(o, supervise ? "验收督办" : "验收提示");
-	out_subject(o, n);
-	fputs("已于 ", o->f);
-	out_put(o, applied != NULL ? applied : "(日期不详)");
-	if (supervise)
-		fprintf(o->f, " 申请验收,已超过 %lld 个工作日未验收(已过 %lld 个工作日,第 %lld 次督办),"
-			      "请监管(验收)牵头单位立即完成验收。",
-			limit, wd, jint(n, "cycle", 1));
-	else
-		fprintf(o->f, " 申请验收,已过 %lld 个工作日,请监管(验收)牵头单位在 %lld 个工作日内完成验收。",
-			wd, limit);
-	if (lead != NULL) {
-		fputs("牵头单位:", o->f);
-		out_put(o, lead);
-		fputs("。", o->f);
-	}
+	facts_problem(r);
+	var_date(r, "applied", jstr(r->n, "applied"));
+	var_date(r, "decide_by", jstr(r->n, "decide_by"));
+	var_int(r, "working_days", "working_days");
+	var_int(r, "cycle", "cycle");
+	var_fmt(r, "limit", "%lld", jint(r->n, "limit", 10));
+	r->variant = streq(jstr(r->n, "stage"), "supervise") ? "supervise" : "prompt";
 }
 
-static void text_closed(struct out *o, const json_t *n)
+/* applied, rejected, objected, publicity, closed, reopened. */
+static void build_transition(struct rt *r)
 {
-	const char *unit = text_main_unit(n);
-
-	out_tag(o, "销号");
-	out_subject(o, n);
-	fputs("公示期满无异议,已销号。", o->f);
-	if (unit != NULL) {
-		fputs("主体责任单位:", o->f);
-		out_put(o, unit);
-		fputs("。", o->f);
-	}
+	facts_problem(r);
+	var_date(r, "applied", jstr(r->n, "applied"));
+	var_date(r, "due", jstr(r->n, "due"));
+	var_date(r, "from", jstr(r->n, "from"));
+	var_date(r, "to", jstr(r->n, "to"));
+	var_date(r, "closed_on", jstr(r->n, "closed_on"));
+	var_text(r, "reason", jstr(r->n, "reason"));
+	var_fmt(r, "limit", "%lld", jint(r->n, "limit", 10));
 }
 
 /* Chinese name of a reporting schedule: schedule_label, a built-in name, or the name. */
-static const char *text_schedule(const json_t *n)
+static const char *schedule_name(const json_t *n)
 {
 	static const char *const known[][2] = {
 		{"monthly-self-found", "每月自查上报"},
@@ -297,220 +412,278 @@ static const char *text_schedule(const json_t *n)
 	return s != NULL ? s : "报送事项";
 }
 
-/* "季度自查(2026-Q1)" */
-static void out_schedule(struct out *o, const json_t *n)
+static void facts_schedule(struct rt *r)
 {
-	out_put(o, text_schedule(n));
-	if (jstr(n, "period") != NULL) {
-		fputs("(", o->f);
-		out_put(o, jstr(n, "period"));
-		fputs(")", o->f);
-	}
+	var_text(r, "schedule", schedule_name(r->n));
+	var_period(r, "period", jstr(r->n, "period"));
+	var_date(r, "due", jstr(r->n, "due"));
 }
 
-static void text_reminder(struct out *o, const json_t *n)
+static void build_reminder(struct rt *r)
 {
-	const char *sched = jstr(n, "schedule"), *due = jstr(n, "due");
-	const json_t *problems = json_object_get(n, "problems");
+	const json_t *problems = json_object_get(r->n, "problems");
+	const char *s = jstr(r->n, "schedule");
 
-	out_tag(o, "报送提醒");
-	out_schedule(o, n);
-	if (due != NULL) {
-		fputs("请于 ", o->f);
-		out_put(o, due);
-		fputs(" 前报送", o->f);
-	} else {
-		fputs("请按时报送", o->f);
-	}
+	facts_schedule(r);
 	if (json_array_size(problems) > 0) {
-		fprintf(o->f, "以下 %zu 个问题的整改进展:", json_array_size(problems));
-		out_problems(o, n, problems);
-		return;
+		var_problem_list(r, "list", problems);
+		var_fmt(r, "count", "%zu", json_array_size(problems));
+		r->variant = "dispatch";
+	} else if (streq(s, "monthly-self-found")) {
+		r->variant = "self-found";
 	}
-	if (streq(sched, "monthly-self-found"))
-		fputs(",每月至少上报 1 个自查发现的问题", o->f);
-	fputs("。", o->f);
 }
 
-static void text_missed(struct out *o, const json_t *n)
+static void build_missed(struct rt *r)
 {
-	out_tag(o, "逾期未报");
-	out_schedule(o, n);
-	fputs("未按时报送单位:", o->f);
-	out_units(o, n, json_object_get(n, "units"));
-	fputs("。", o->f);
+	const json_t *units = json_object_get(r->n, "units");
+
+	facts_schedule(r);
+	var_units(r, "units", units, NULL);
+	var_fmt(r, "count", "%zu", json_array_size(units));
+	if (jstr(r->n, "unit") != NULL)
+		r->variant = "unit";
 }
 
-/* "62.5%": rate as a fraction 0..1 (values above 1 taken as a percentage). */
-static void out_rate(struct out *o, const json_t *v)
-{
-	double r = json_number_value(v);
-
-	if (!json_is_number(v)) {
-		fputs("-", o->f);
-		return;
-	}
-	if (r <= 1.0)
-		r *= 100.0;
-	if (r - (double)(long long)r < 0.05 || r - (double)(long long)r > 0.95)
-		fprintf(o->f, "%.0f%%", r);
-	else
-		fprintf(o->f, "%.1f%%", r);
-}
-
-static void out_bulletin_units(struct out *o, const json_t *n, const json_t *units)
+/* The bulletin's own lines: totals, one line per ranked unit, units without problems. */
+static void facts_bulletin_units(struct rt *r, const json_t *units)
 {
 	long long open = 0, overdue = 0, closed = 0;
+	char *buf, *nbuf;
+	size_t len, nlen, k = 0, nn = 0;
 	const json_t *u;
+	FILE *f, *none;
 	size_t i;
 
-	json_array_foreach(units, i, u) {
-		open += jint(u, "open", 0);
-		overdue += jint(u, "overdue", 0);
-		closed += jint(u, "closed", 0);
-	}
-	out_line(o);
-	fprintf(o->f, "合计:未销号 %lld 个,逾期 %lld 个,已销号 %lld 个。", open, overdue, closed);
-	json_array_foreach(units, i, u) {
-		const char *name = jstr(u, "name") != NULL ? jstr(u, "name")
-							   : text_unit_name(n, jstr(u, "unit"));
-		out_item(o);
-		out_put(o, name != NULL ? name : "?");
-		fprintf(o->f, ":未销号 %lld,逾期 %lld,已销号 %lld,销号率 ", jint(u, "open", 0),
-			jint(u, "overdue", 0), jint(u, "closed", 0));
-		out_rate(o, json_object_get(u, "rate"));
-		if (json_is_number(json_object_get(u, "index")))
-			fprintf(o->f, ",指数 %.1f", json_number_value(json_object_get(u, "index")));
-	}
-}
-
-static void out_overdue(struct out *o, const json_t *n, const json_t *list)
-{
-	const json_t *p;
-	size_t i;
-
-	if (json_array_size(list) == 0)
+	if ((f = var_open(r, &buf, &len)) == NULL)
 		return;
-	out_line(o);
-	fprintf(o->f, "逾期问题(%zu 个):", json_array_size(list));
-	json_array_foreach(list, i, p) {
-		out_item(o);
-		out_problem(o, jstr(p, "ref"), jstr(p, "title"));
-		if (jstr(p, "unit") != NULL) {
-			fputs("(", o->f);
-			out_put(o, text_unit_name(n, jstr(p, "unit")));
-			fputs(")", o->f);
+	if ((none = var_open(r, &nbuf, &nlen)) == NULL) {
+		var_close(r, "lines", f, &buf);
+		return;
+	}
+	json_array_foreach(units, i, u) {
+		const char *nm = first(jstr(u, "name"), unit_name(r->n, jstr(u, "unit")));
+		long long uo = jint(u, "open", 0), ud = jint(u, "overdue", 0), uc = jint(u, "closed", 0);
+
+		open += uo;
+		overdue += ud;
+		closed += uc;
+		if (uo + ud + uc == 0 && !jhas_int(u, "place")) {
+			fputs(nn++ > 0 ? "、" : "", none);
+			fmt_put(none, r->m, nm);
+			continue;
 		}
-		if (jint(p, "days", 0) > 0)
-			fprintf(o->f, "逾期 %lld 天", jint(p, "days", 0));
+		fprintf(f, "%s（%zu）", r->m->br, ++k);
+		fmt_put(f, r->m, nm != NULL ? nm : "？");
+		fprintf(f, "：未销号 %lld 个，逾期 %lld 个，已销号 %lld 个，销号率 ", uo, ud, uc);
+		fmt_rate(f, json_number_value(json_object_get(u, "rate")));
+		if (json_is_number(json_object_get(u, "index"))) {
+			double x = json_number_value(json_object_get(u, "index"));
+			fprintf(f, "，指数 %.1f", x < 0 ? 0.0 : x);
+		}
+		if (jhas_int(u, "place"))
+			fprintf(f, "，第 %lld 名", jint(u, "place", 0));
+		fputs("。", f);
 	}
+	var_close(r, "lines", f, &buf);
+	var_close(r, "none", none, &nbuf);
+	var_fmt(r, "summary", "%s合计：未销号 %lld 个，逾期 %lld 个，已销号 %lld 个。", r->m->br, open,
+		overdue, closed);
 }
 
-static void text_bulletin(struct out *o, const json_t *n)
+static void build_bulletin(struct rt *r)
 {
-	out_tag(o, "通报");
-	out_put(o, jstr(n, "period"));
-	fputs(" 生态环境问题整改情况通报", o->f);
-	out_bulletin_units(o, n, json_object_get(n, "units"));
-	out_overdue(o, n, json_object_get(n, "overdue_problems"));
-	if (json_array_size(json_object_get(n, "red")) > 0) {
-		out_line(o);
-		fputs("红榜:", o->f);
-		out_units(o, n, json_object_get(n, "red"));
-	}
-	if (json_array_size(json_object_get(n, "black")) > 0) {
-		out_line(o);
-		fputs("黑榜:", o->f);
-		out_units(o, n, json_object_get(n, "black"));
-	}
-}
+	const json_t *n = r->n, *units = json_object_get(n, "units");
 
-static void text_deduction(struct out *o, const json_t *n)
-{
-	long long level = jint(n, "level", 10), total = jint(n, "total", level);
-	const char *what = level >= 30 ? "约谈主要负责同志" : level >= 20 ? "约谈分管负责同志" : "警示函";
-	const char *unit = text_main_unit(n);
+	var_period(r, "period", jstr(n, "period"));
+	var_fmt(r, "br", "%s", r->m->br);
+	var_problem_list(r, "overdue_list", json_object_get(n, "overdue_problems"));
+	if (jstr(n, "unit") != NULL) { /* one unit's own line */
+		double x = json_number_value(json_object_get(n, "index"));
 
-	out_tag(o, what);
-	out_put(o, unit != NULL ? unit : "");
-	if (jint(n, "year", 0) > 0)
-		fprintf(o->f, " %lld 年度", jint(n, "year", 0));
-	else
-		fputs("本年度", o->f);
-	fprintf(o->f, "累计扣分 %lld 分,达到 %lld 分,", total, level);
-	fputs(level >= 20 ? "将" : "发出", o->f);
-	fputs(what, o->f);
-	fputs(",请认真整改。", o->f);
-}
-
-static void text_sample(struct out *o, const json_t *n)
-{
-	const json_t *problems = json_object_get(n, "problems");
-
-	out_tag(o, "回头看");
-	out_put(o, jstr(n, "period"));
-	if (json_array_size(problems) == 0) {
-		fputs(" 无已销号问题需抽查。", o->f);
+		r->variant = "unit";
+		var_int(r, "open", "open");
+		var_int(r, "overdue", "overdue");
+		var_int(r, "closed", "closed");
+		var_int(r, "place", "place");
+		var_int(r, "ranked", "ranked");
+		if (json_is_number(json_object_get(n, "rate"))) {
+			char *buf;
+			size_t len;
+			FILE *f = var_open(r, &buf, &len);
+			if (f != NULL) {
+				fmt_rate(f, json_number_value(json_object_get(n, "rate")));
+				var_close(r, "rate", f, &buf);
+			}
+		}
+		if (json_is_number(json_object_get(n, "index")))
+			var_fmt(r, "index", "%.1f", x < 0 ? 0.0 : x);
+		if (streq(jstr(n, "list"), "red") || streq(jstr(n, "list"), "black"))
+			var_fmt(r, "list_name", "%s", streq(jstr(n, "list"), "red") ? "红榜" : "黑榜");
 		return;
 	}
-	fprintf(o->f, " 抽查 %zu 个已销号问题:", json_array_size(problems));
-	out_problems(o, n, problems);
+	facts_bulletin_units(r, units);
+	var_units(r, "red", json_object_get(n, "red"), units);
+	var_units(r, "black", json_object_get(n, "black"), units);
 }
 
-static void text_test(struct out *o, const json_t *n)
+static void build_deduction(struct rt *r)
 {
-	(void)n;
-	out_tag(o, "测试");
-	fputs("duban 通道测试消息", o->f);
+	long long level = jint(r->n, "level", 10), total = jint(r->n, "total", level);
+
+	var_text(r, "unit", first(jstr(r->n, "unit_name"), jstr(r->n, "unit")));
+	var_fmt(r, "total", "%lld", total);
+	if (jint(r->n, "year", 0) > 0)
+		var_fmt(r, "year", "%lld", jint(r->n, "year", 0));
+	else
+		var_fmt(r, "year", "本");
+	r->variant = level >= 30 ? "30" : level >= 20 ? "20" : "10";
 }
 
-static void text_unknown(struct out *o, const json_t *n)
+static void build_sample(struct rt *r)
 {
-	out_tag(o, "通知");
-	fputs("duban 通知(类型 ", o->f);
-	out_put(o, jstr(n, "type") != NULL ? jstr(n, "type") : "?");
-	fprintf(o->f, ",编号 %lld)", jint(n, "id", 0));
+	const json_t *problems = json_object_get(r->n, "problems");
+
+	var_period(r, "period", jstr(r->n, "period"));
+	var_problem_list(r, "list", problems);
+	var_fmt(r, "count", "%zu", json_array_size(problems));
+	if (json_array_size(problems) == 0)
+		r->variant = "none";
 }
 
+static void build_calendar(struct rt *r)
+{
+	var_date(r, "until", jstr(r->n, "until"));
+	var_int(r, "year", "year");
+}
+
+static void build_none(struct rt *r)
+{
+	(void)r;
+}
+
+/* Notice types and their builders; a new type adds a row here and its templates in
+ * render_templates.c (and its payload in sql/notice_payloads.json). */
 static const struct {
 	const char *type;
-	void (*fn)(struct out *, const json_t *);
+	void (*build)(struct rt *);
 } text_types[] = {
-	{"escalation", text_escalation}, {"acceptance", text_acceptance},
-	{"closed", text_closed},	 {"reminder", text_reminder},
-	{"missed", text_missed},	 {"bulletin", text_bulletin},
-	{"deduction", text_deduction},	 {"sample", text_sample},
-	{"test", text_test},
+	{"escalation", build_escalation}, {"acceptance", build_acceptance},
+	{"deduction", build_deduction},	  {"rejected", build_transition},
+	{"objected", build_transition},	  {"reopened", build_transition},
+	{"missed", build_missed},	  {"applied", build_transition},
+	{"calendar", build_calendar},	  {"reminder", build_reminder},
+	{"publicity", build_transition},  {"bulletin", build_bulletin},
+	{"closed", build_transition},	  {"sample", build_sample},
+	{"test", build_none},
 };
 
-char *render_text(const json_t *notice, enum render_style style)
+static int type_index(const char *type)
 {
-	void (*fn)(struct out *, const json_t *) = text_unknown;
-	const char *type = jstr(notice, "type");
+	for (size_t i = 0; type != NULL && i < sizeof text_types / sizeof text_types[0]; i++)
+		if (strcmp(type, text_types[i].type) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Builds the variables of notice n; returns the template row (NULL: none for the type). */
+static const struct tpl_row *text_prepare(struct rt *r)
+{
+	int t = type_index(jstr(r->n, "type"));
+	const char *sender = r->o != NULL && r->o->sender != NULL && *r->o->sender != '\0'
+			     ? r->o->sender : RENDER_SENDER_DEFAULT;
+
+	r->variant = "";
+	var_text(r, "sender", sender);
+	if (t < 0)
+		return NULL;
+	text_types[t].build(r);
+	return tpl_find(text_types[t].type, r->variant, render_role(r->n));
+}
+
+static const struct fmt_markup text_plain = {"", "", "\n", "\n\n", 0, false, false};
+
+const char *render_tag(const json_t *notice)
+{
+	struct rt r = {notice, &text_plain, NULL, json_object(), "", 0};
+	const struct tpl_row *row = r.vars != NULL ? text_prepare(&r) : NULL;
+
+	json_decref(r.vars);
+	return row != NULL ? row->tag : "通知";
+}
+
+char *render_text(const json_t *notice, enum render_kind kind, const struct render_opts *opts)
+{
+	const struct render_platform *pf = render_platform(kind);
+	struct rt r = {notice, pf != NULL ? &pf->markup : &text_plain, opts, NULL, "", 0};
+	const struct tpl_row *row;
 	char *buf = NULL;
 	size_t len = 0;
-	struct out o = {NULL, style};
+	FILE *f;
 
-	if (!json_is_object(notice))
+	if (!json_is_object(notice) || (r.vars = json_object()) == NULL)
 		return NULL;
-	for (size_t i = 0; i < sizeof text_types / sizeof text_types[0]; i++)
-		if (streq(type, text_types[i].type))
-			fn = text_types[i].fn;
-	o.f = open_memstream(&buf, &len);
-	if (o.f == NULL)
+	row = text_prepare(&r);
+	f = open_memstream(&buf, &len);
+	if (f == NULL || r.failed) {
+		if (f != NULL)
+			fclose(f);
+		free(buf);
+		json_decref(r.vars);
 		return NULL;
-	fn(&o, notice);
-	if (ferror(o.f)) {
-		fclose(o.f);
+	}
+	if (row != NULL) {
+		fmt_tag(f, r.m, row->tag, row->tone);
+		if (tpl_expand(f, row->text, r.vars) != 0)
+			r.failed = 1;
+	} else {
+		fmt_tag(f, r.m, "通知", FMT_NEUTRAL);
+		fmt_put(f, r.m, json_string_value(json_object_get(r.vars, "sender")));
+		fprintf(f, "通知（类型 ");
+		fmt_put(f, r.m, jstr(notice, "type") != NULL ? jstr(notice, "type") : "？");
+		fprintf(f, "，编号 %lld）。", jint(notice, "id", 0));
+	}
+	json_decref(r.vars);
+	if (ferror(f) || r.failed) {
+		fclose(f);
 		free(buf);
 		return NULL;
 	}
-	if (fclose(o.f) != 0) {
+	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
 	}
 	return buf;
 }
+
+/* ---- fresh day counts */
+
+json_t *render_fresh(const json_t *notice, const struct render_opts *opts)
+{
+	const char *today = opts != NULL ? opts->today : NULL;
+	json_t *n = json_deep_copy(notice), *p;
+	long d;
+	size_t i;
+
+	if (n == NULL || today == NULL)
+		return n;
+	if (streq(jstr(n, "type"), "escalation") && jstr(n, "due") != NULL &&
+	    fmt_days_between(jstr(n, "due"), today, &d) == 0 &&
+	    json_object_set_new(n, "days", json_integer(d)) != 0) {
+		json_decref(n);
+		return NULL;
+	}
+	json_array_foreach(json_object_get(n, "overdue_problems"), i, p) {
+		if (jstr(p, "due") != NULL && fmt_days_between(jstr(p, "due"), today, &d) == 0 &&
+		    json_object_set_new(p, "days", json_integer(d)) != 0) {
+			json_decref(n);
+			return NULL;
+		}
+	}
+	return n;
+}
+
+/* ---- digest order */
 
 int render_compare(const json_t *a, const json_t *b)
 {

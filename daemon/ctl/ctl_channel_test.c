@@ -198,6 +198,7 @@ static int test_one(const struct ctl *c, const json_t *row, struct test_buf *buf
 	struct render_channel ch;
 	struct render_batch batch = {NULL, 0};
 	const char **mention = NULL;
+	struct render_opts ro = {c->cfg.message_sender, NULL, NULL};
 	char sent_at[64];
 	json_t *notices;
 	int rc;
@@ -211,7 +212,7 @@ static int test_one(const struct ctl *c, const json_t *row, struct test_buf *buf
 	notices = json_pack("[{s:i, s:s, s:s}]", "id", 0, "type", "test", "unit",
 			    ch.unit != NULL ? ch.unit : "");
 	if (notices == NULL ||
-	    render_batch(&ch, notices, sent_at, (long long)(clock_real() * 1000.0), &batch) != 0 ||
+	    render_batch(&ch, &ro, notices, sent_at, (long long)(clock_real() * 1000.0), &batch) != 0 ||
 	    batch.n == 0) {
 		json_decref(notices);
 		free(mention);

@@ -5,6 +5,7 @@
 #include "duban/db.h"
 #include "duban/log.h"
 #include "duban/parse.h"
+#include "duban/render.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,14 +32,26 @@ static int check_url(const char *url)
 	return ctl_fail(EX_DATAERR, "--url must be an http:// or https:// URL without spaces");
 }
 
-/* Joins the --mention list with newlines (string_to_array splits it in SQL). */
-static int mention_lines(const char *mention, char **out)
+/* Joins the --mention list with newlines (string_to_array splits it in SQL), each item
+ * checked for the kind (Feishu cannot mention by mobile, …). */
+static int mention_lines(const char *kind_name, const char *mention, char **out)
 {
 	char err[128], **items;
 	size_t n, len = 1, pos = 0;
+	enum render_kind kind;
 
 	if (parse_list(mention != NULL ? mention : "", &items, &n, err, sizeof(err)) != 0)
 		return ctl_fail(EX_SOFTWARE, "%s", err);
+	for (size_t i = 0; i < n && render_kind_parse(kind_name, &kind) == 0; i++) {
+		const char *why = render_mention_refusal(kind, items[i]);
+
+		if (why != NULL) {
+			int rc = ctl_fail(EX_DATAERR, "--mention %s: %s", items[i], why);
+
+			parse_list_free(items);
+			return rc;
+		}
+	}
 	for (size_t i = 0; i < n; i++)
 		len += strlen(items[i]) + 1;
 	*out = malloc(len);
@@ -113,7 +126,7 @@ int cmd_channel_add(struct ctl *c)
 	char *mention = NULL;
 	int rc;
 
-	if ((rc = channel_add_check(c)) != 0 || (rc = mention_lines(c->mention, &mention)) != 0)
+	if ((rc = channel_add_check(c)) != 0 || (rc = mention_lines(c->kind, c->mention, &mention)) != 0)
 		return rc;
 	rc = ctl_begin(c, "channel-add", NULL);
 	if (rc == 0)

@@ -5,6 +5,7 @@
 #include "duban/limits.h"
 #include "duban/db.h"
 #include "duban/parse.h"
+#include "duban/render.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,18 @@ static void row_kind(struct imp *im)
 	imp_put_null(im);
 }
 
+/* The row's kind for checking its mentions (json, which mentions nobody, when unknown). */
+static enum render_kind row_kind_of(struct imp *im)
+{
+	char *v = imp_cell(im, CH_KIND);
+	enum render_kind kind = RENDER_JSON;
+
+	for (size_t i = 0; v != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcasecmp(v, kinds[i].word) == 0 && render_kind_parse(kinds[i].kind, &kind) == 0)
+			break;
+	return kind;
+}
+
 /* http:// or https:// and then at least one character, none of them blank. */
 static int url_ok(const char *s)
 {
@@ -151,6 +164,16 @@ static void row_mention(struct imp *im)
 		imp_error(im, im->rec.line, CH_MENTION, "%s", msg);
 		imp_put_null(im);
 		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *why = render_mention_refusal(row_kind_of(im), list[i]);
+
+		if (why != NULL) {
+			imp_error(im, im->rec.line, CH_MENTION, "%s: %s", list[i], why);
+			imp_put_null(im);
+			parse_list_free(list);
+			return;
+		}
 	}
 	lit = malloc(2 * strlen(v) + 3 * n + 3);
 	if (lit == NULL) {

@@ -54,6 +54,9 @@ struct dmsg {
 	long long *ids;
 	size_t n_ids;
 	double lease_until;       /* end of the lease on the monotonic clock (duband_mono) */
+	struct dmsg *followup;    /* WeCom's mention message: queued once this one succeeded */
+	bool is_followup;         /* this is one: its ids are the message's before it, recorded
+				   * as sent again (only its send is logged) and never failed */
 };
 
 struct deliver {
@@ -113,6 +116,8 @@ static void deliver_pump(struct deliver *dl);
 
 static void deliver_msg_free(struct dmsg *m)
 {
+	if (m->followup != NULL)
+		deliver_msg_free(m->followup);
 	free(m->url);
 	free(m->body);
 	free(m->ids);
@@ -369,6 +374,16 @@ static void deliver_http_done(void *arg, const struct httpc_result *res)
 	if (c.verdict == CLASSIFY_OK) {
 		d->metrics.messages_ok++;
 		deliver_record(dl, m->ch, OUTCOME_SENT, m->ids, m->n_ids, NULL, false, 0, 0);
+		if (m->followup != NULL) {
+			/* next in line, before other channels' messages */
+			m->followup->next = dl->queue;
+			dl->queue = m->followup;
+			if (dl->queue_tail == NULL)
+				dl->queue_tail = m->followup;
+			m->followup = NULL;
+		}
+	} else if (m->is_followup) {
+		d->metrics.messages_failed++; /* the notices went out; only the mentions are lost */
 	} else {
 		/* RETRY_RESIGN is a plain retry: every attempt renders and signs afresh. */
 		d->metrics.messages_failed++;
@@ -394,11 +409,13 @@ static void deliver_pump(struct deliver *dl)
 			dl->queue_tail = NULL;
 		m->next = NULL;
 		if (d->mode != DUBAND_RUNNING) {
-			deliver_release_later(dl, m->ids, m->n_ids);
+			if (!m->is_followup)
+				deliver_release_later(dl, m->ids, m->n_ids);
 			deliver_msg_free(m);
 			continue;
 		}
-		if (duband_mono() + d->cfg.timeout + DELIVER_LEASE_MARGIN > m->lease_until) {
+		if (!m->is_followup &&
+		    duband_mono() + d->cfg.timeout + DELIVER_LEASE_MARGIN > m->lease_until) {
 			deliver_release_later(dl, m->ids, m->n_ids);
 			deliver_msg_free(m);
 			dl->more = true;
@@ -408,8 +425,9 @@ static void deliver_pump(struct deliver *dl)
 				    deliver_http_done, m) != 0) {
 			log_event(LOG_ERR, "event=deliver channel=%d url=%s error=\"cannot start the "
 				  "request\"", m->ch->id, m->ch->url);
-			deliver_record(dl, m->ch, OUTCOME_FAILED, m->ids, m->n_ids,
-				       "cannot start the request", false, 0, 0);
+			if (!m->is_followup)
+				deliver_record(dl, m->ch, OUTCOME_FAILED, m->ids, m->n_ids,
+					       "cannot start the request", false, 0, 0);
 			deliver_msg_free(m);
 			continue;
 		}
@@ -470,10 +488,35 @@ static const char **deliver_mentions(json_t *arr, size_t *n)
 static void deliver_take_batch(struct deliver *dl, struct dchan *ch, struct render_batch *b,
 			       int budget, double lease_until)
 {
+	struct dmsg *prev = NULL;
+
 	for (size_t k = 0; k < b->n; k++) {
 		struct render_msg *rm = &b->msg[k];
 		struct dmsg *m;
 
+		if (rm->follows) {
+			/* the mention message of prev: sent after it, with its ids */
+			if (prev == NULL || (long)k >= budget)
+				continue;
+			m = calloc(1, sizeof(*m));
+			if (m == NULL || (m->ids = malloc((prev->n_ids + 1) * sizeof(*m->ids))) == NULL) {
+				free(m);
+				continue;
+			}
+			memcpy(m->ids, prev->ids, prev->n_ids * sizeof(*m->ids));
+			m->n_ids = prev->n_ids;
+			m->dl = dl;
+			m->ch = ch;
+			m->url = rm->url;
+			m->body = rm->body;
+			m->len = rm->body_len;
+			m->lease_until = lease_until;
+			m->is_followup = true;
+			rm->url = rm->body = NULL;
+			prev->followup = m;
+			continue;
+		}
+		prev = NULL;
 		if ((long)k >= budget) {
 			deliver_release_later(dl, rm->ids, rm->n_ids);
 			dl->more_later = true;
@@ -495,7 +538,17 @@ static void deliver_take_batch(struct deliver *dl, struct dchan *ch, struct rend
 		rm->url = rm->body = NULL;
 		rm->ids = NULL;
 		deliver_enqueue(dl, m);
+		prev = m;
 	}
+}
+
+/* What the messages of this attempt share: the sender and the local date of the attempt. */
+static void deliver_opts(const struct duband *d, struct render_opts *ro, char *today, size_t len)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->sender = d->cfg.message_sender;
+	if (clock_local_date(clock_now(), d->cfg.timezone, today, len) == 0)
+		ro->today = today;
 }
 
 /* Renders the claimed rows [a, b) of one channel into messages. */
@@ -508,7 +561,8 @@ static void deliver_channel(struct deliver *dl, PGresult *res, const struct clai
 	json_t *mention = NULL, *notices = NULL;
 	const char **mentions = NULL;
 	double lease_left = 0;
-	char sent_at[64];
+	struct render_opts ro;
+	char sent_at[64], today[16];
 	int budget;
 
 	if (ch == NULL) {
@@ -550,8 +604,9 @@ static void deliver_channel(struct deliver *dl, PGresult *res, const struct clai
 		}
 	}
 	clock_format(clock_now(), sent_at, sizeof(sent_at));
+	deliver_opts(dl->d, &ro, today, sizeof(today));
 	if (notices == NULL ||
-	    render_batch(&rc, notices, sent_at, (long long)(clock_real() * 1000.0), &batch) != 0) {
+	    render_batch(&rc, &ro, notices, sent_at, (long long)(clock_real() * 1000.0), &batch) != 0) {
 		log_event(LOG_ERR, "event=deliver channel=%d url=%s error=\"cannot render\"", ch->id,
 			  ch->url);
 		deliver_fail_rows(dl, ch, res, k, a, b, "cannot render the notices for this channel");

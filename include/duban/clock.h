@@ -19,6 +19,10 @@ int clock_is_pinned(void);
 /* Formats t as ISO 8601 UTC with microseconds, e.g. 2026-03-09T01:00:00.000000+00:00. */
 void clock_format(double t, char *buf, size_t len);
 
+/* The local date of t in time zone tz (an IANA name such as Asia/Shanghai) as YYYY-MM-DD
+ * into buf (at least 11 bytes). Returns 0, or -1 when the date cannot be worked out. */
+int clock_local_date(double t, const char *tz, char *buf, size_t len);
+
 /* The real wall clock, for what chat platforms check: signatures, rate limits. */
 double clock_real(void);
 

@@ -19,6 +19,7 @@ struct duban_config {
 	char *http_listen;       /* http.listen; "" = off */
 	int log_level;           /* syslog priority: LOG_DEBUG .. LOG_ERR */
 	int log_facility;        /* syslog facility */
+	char *message_sender;    /* message.sender: named on the first line of every message */
 };
 
 /* Fills cfg with the SPEC §2 defaults. */

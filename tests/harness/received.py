@@ -15,8 +15,9 @@ output (default --summary):
   --ids              notice ids of json-kind bodies (notices[].id), one per line, in arrival order
                      (duplicates kept: `--ids | sort | uniq -d` finds double sends)
   --notices          the notices of json-kind bodies, one compact JSON object per line
-  --texts            the message text of each request (json text, wecom markdown.content,
-                     dingtalk markdown.text, feishu content.text, slack text), each followed by
+  --texts            the message text of each request (json text, wecom markdown.content or
+                     text.content, dingtalk markdown.text, feishu card title and divs or
+                     content.text, slack text), each followed by
                      a line "----"
   --statuses         "<status> <outcome>" per request
   --times            arrival time of each request (unix seconds, float)
@@ -36,10 +37,18 @@ def text_of(rec):
     kind = rec.get("kind")
     try:
         if kind == "wecom":
+            if b.get("msgtype") == "text":
+                return b["text"]["content"]
             return b["markdown"]["content"]
         if kind == "dingtalk":
             return b["markdown"]["text"]
         if kind == "feishu":
+            if b.get("msg_type") == "interactive":
+                card = b["card"]
+                parts = [card["header"]["title"]["content"]]
+                parts += [e["text"]["content"] for e in card["elements"]
+                          if e.get("tag") == "div" and isinstance(e.get("text"), dict)]
+                return "\n\n".join(parts)
             return b["content"]["text"]
         return b.get("text", "")
     except (KeyError, TypeError):

@@ -3,9 +3,10 @@
 
 One receiver serves every kind; the kind is the first path segment, the robot name the second:
   POST /json/<name>                       200 {}
-  POST /wecom/<name>?key=K                WeCom group robot (markdown)
+  POST /wecom/<name>?key=K                WeCom group robot (markdown, or text with mentions)
   POST /dingtalk/<name>?access_token=T    DingTalk custom robot (markdown, optional signing)
-  POST /feishu/<name>                     Feishu/Lark custom bot (text, optional signing)
+  POST /feishu/<name>                     Feishu/Lark custom bot (text, post or interactive
+                                          card, optional signing)
   POST /slack/<name>                      Slack incoming webhook ({"text"})
 Each request appends one JSON line to --log (see LOG FORMAT below). Python 3 stdlib only.
 
@@ -23,7 +24,17 @@ Options (NAME is the robot name, e.g. `u1`, or `kind/name`, e.g. `wecom/u1`; opt
   --status NAME=CODE     every request to NAME answers HTTP CODE (after any --script items)
   --delay NAME=SECONDS   hold every answer to NAME that long (the request is logged at arrival)
   --rate NAME=N          per-minute limit of NAME instead of the kind's default
+  --keyword NAME=WORD    the robot's keyword security: a DingTalk or Feishu message without
+                         WORD is refused (DingTalk errcode 310000, Feishu code 19024)
   --no-rate-limit        switch all rate limits off
+
+The platforms' documented rules are enforced: WeCom markdown content at most 4096 bytes
+(40058), text content at most 2048 bytes, mentioned_mobile_list of mobiles or "@all"; DingTalk
+markdown needs title and text, body at most 20000 bytes; Feishu interactive cards need
+header.title (plain_text), a known template colour and elements, body at most 20 KB (9499).
+What the platforms accept but users would see wrongly becomes a warning in the log: list syntax
+in WeCom markdown (shown literally), <@mobile> in WeCom markdown (mentions nobody), an @mobile
+of at.atMobiles missing from a DingTalk text, a Feishu <at> without an id or with a mobile.
 
 Rate limits (real clock, sliding windows, only accepted messages count): wecom 20/min
 (errcode 45009), dingtalk 20/min (errcode 130101), feishu 5/s and 100/min (code 11232),
@@ -38,7 +49,7 @@ LOG FORMAT — one JSON object per line:
    "kind", "name", "headers": {"content-type", "user-agent", "content-length"},
    "body": parsed JSON or raw string, "status": HTTP status, "answer": parsed JSON or string,
    "outcome": ok | scripted | status | rate_limited | bad_sign | bad_timestamp | bad_token |
-              too_long | bad_shape | not_found | closed | hang,
+              too_long | bad_shape | bad_keyword | not_found | closed | hang,
    "ok": true when the kind's success answer was given, "warnings": [strings]}
 """
 
@@ -48,6 +59,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -72,6 +84,7 @@ class State:
         self.statuses = {k: int(v) for k, v in kv(args.status, "--status").items()}
         self.delays = {k: float(v) for k, v in kv(args.delay, "--delay").items()}
         self.rates = {k: int(v) for k, v in kv(args.rate, "--rate").items()}
+        self.keywords = kv(args.keyword, "--keyword")
         self.no_rate_limit = args.no_rate_limit
         self.windows = {}   # robot -> deque of accepted times (sliding windows)
         self.buckets = {}   # robot -> [tokens, last refill] (slack)
@@ -146,6 +159,7 @@ def error_body(kind, code):
             310000: "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]",
             19021: "sign match fail or timestamp is not within one hour from current time",
             40058: "markdown.content exceed max length 4096", 93000: "invalid webhook url",
+            19024: "Key Words Not Found",
             300001: "token is not exist", 9499: "Bad Request", -1: "system busy"}
     msg = msgs.get(code, "scripted error")
     if kind == "feishu":
@@ -243,6 +257,11 @@ class Handler(BaseHTTPRequestHandler):
                     if isinstance(items, list):
                         items = ",".join(str(x) for x in items)
                     st.scripts[name] = parse_script(items)
+                if "keyword" in req:
+                    if req["keyword"] is None:
+                        st.keywords.pop(name, None)
+                    else:
+                        st.keywords[name] = str(req["keyword"])
                 if "rate" in req:
                     if req["rate"] is None:
                         st.rates.pop(name, None)
@@ -402,8 +421,11 @@ class Handler(BaseHTTPRequestHandler):
             return Answer(200, error_body(kind, 93000), "bad_token")
         if not isinstance(body, dict):
             return Answer(200, {"errcode": 40035, "errmsg": "invalid json request"}, "bad_shape")
+        mtype = body.get("msgtype")
+        if mtype == "text":
+            return self._wecom_text(st, kind, name, body, warnings)
         md = body.get("markdown")
-        if body.get("msgtype") != "markdown":
+        if mtype != "markdown":
             return Answer(200, {"errcode": 40008, "errmsg": "invalid message type"}, "bad_shape")
         if not isinstance(md, dict) or not isinstance(md.get("content"), str):
             return Answer(200, {"errcode": 40035, "errmsg": "invalid markdown content"}, "bad_shape")
@@ -411,9 +433,38 @@ class Handler(BaseHTTPRequestHandler):
             return Answer(200, {"errcode": 44004, "errmsg": "empty content"}, "bad_shape")
         if utf8_len(md["content"]) > 4096:
             return Answer(200, error_body(kind, 40058), "too_long")
+        for line in md["content"].split("\n"):
+            if re.match(r"^\s*([-*+]|\d+\.)\s", line):
+                warnings.append(f"list syntax shows literally in WeCom markdown: {line[:40]!r}")
+                break
+        for m in re.findall(r"<@([^>]*)>", md["content"]):
+            if re.fullmatch(r"\+?[\d-]{11,16}", m):
+                warnings.append(f"<@{m}> is a mobile: WeCom markdown mentions only user ids")
+        return self._wecom_accept(st, kind, name)
+
+    def _wecom_text(self, st, kind, name, body, warnings):
+        t = body.get("text")
+        if not isinstance(t, dict) or not isinstance(t.get("content"), str) or not t["content"]:
+            return Answer(200, {"errcode": 40035, "errmsg": "invalid text content"}, "bad_shape")
+        if utf8_len(t["content"]) > 2048:
+            return Answer(200, {"errcode": 40058, "errmsg": "text.content exceed max length 2048"}, "too_long")
+        for key in ("mentioned_list", "mentioned_mobile_list"):
+            v = t.get(key, [])
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                return Answer(200, {"errcode": 40035, "errmsg": f"invalid {key}"}, "bad_shape")
+        for m in t.get("mentioned_mobile_list", []):
+            if m != "@all" and not re.fullmatch(r"\+?[\d-]{11,16}", m):
+                warnings.append(f"{m!r} in mentioned_mobile_list is not a mobile")
+        return self._wecom_accept(st, kind, name)
+
+    def _wecom_accept(self, st, kind, name):
         if not self._limit(st, kind, name, DEFAULT_RATE["wecom"]):
             return Answer(200, error_body(kind, 45009), "rate_limited")
         return Answer(200, {"errcode": 0, "errmsg": "ok"}, "ok", ok=True)
+
+    def _keyword_missing(self, st, kind, name, texts):
+        _, word = st.lookup(st.keywords, kind, name)
+        return word is not None and not any(word in t for t in texts if isinstance(t, str))
 
     def _dingtalk(self, st, kind, name, query, raw, body, warnings):
         if not self._token_ok(st, kind, name, query.get("access_token")):
@@ -444,6 +495,9 @@ class Handler(BaseHTTPRequestHandler):
                 return Answer(200, {"errcode": 310000, "errmsg": "invalid timestamp"}, "bad_timestamp")
             if not isinstance(sign, str) or not hmac.compare_digest(sign, sign_dingtalk(secret, ts)):
                 return Answer(200, error_body(kind, 310000), "bad_sign")
+        if self._keyword_missing(st, kind, name, [md["title"], md["text"]]):
+            return Answer(200, {"errcode": 310000, "errmsg": "keywords not in content, more: "
+                                "[https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"}, "bad_keyword")
         if not self._limit(st, kind, name, DEFAULT_RATE["dingtalk"]):
             return Answer(200, error_body(kind, 130101), "rate_limited")
         return Answer(200, {"errcode": 0, "errmsg": "ok"}, "ok", ok=True)
@@ -451,9 +505,8 @@ class Handler(BaseHTTPRequestHandler):
     def _feishu(self, st, kind, name, query, raw, body, warnings):
         if len(raw) > 20000:
             return Answer(200, {"code": 9499, "msg": "Bad Request"}, "too_long")
-        if not isinstance(body, dict) or body.get("msg_type") != "text" \
-                or not isinstance(body.get("content"), dict) \
-                or not isinstance(body["content"].get("text"), str):
+        texts = self._feishu_texts(body, warnings)
+        if texts is None:
             return Answer(200, {"code": 9499, "msg": "Bad Request"}, "bad_shape")
         _, secret = st.lookup(st.secrets, kind, name)
         if secret is not None:
@@ -469,9 +522,62 @@ class Handler(BaseHTTPRequestHandler):
                 return Answer(200, error_body(kind, 19021), "bad_timestamp")
             if not isinstance(sign, str) or not hmac.compare_digest(sign, sign_feishu(secret, str(ts))):
                 return Answer(200, error_body(kind, 19021), "bad_sign")
+        if self._keyword_missing(st, kind, name, texts):
+            return Answer(200, error_body(kind, 19024), "bad_keyword")
         if not self._limit(st, kind, name, DEFAULT_RATE["feishu"], per_second=5):
             return Answer(200, error_body(kind, 11232), "rate_limited")
         return Answer(200, {"code": 0, "msg": "success", "data": {}}, "ok", ok=True)
+
+    FEISHU_COLOURS = {"blue", "wathet", "turquoise", "green", "yellow", "orange", "red",
+                      "carmine", "violet", "purple", "indigo", "grey", "default"}
+
+    def _feishu_texts(self, body, warnings):
+        """The texts of a text, post or interactive message, or None when malformed."""
+        if not isinstance(body, dict):
+            return None
+        mt = body.get("msg_type")
+        if mt == "text":
+            c = body.get("content")
+            if not isinstance(c, dict) or not isinstance(c.get("text"), str):
+                return None
+            return [c["text"]]
+        if mt == "post":
+            c = body.get("content")
+            if not isinstance(c, dict) or not isinstance(c.get("post"), dict):
+                return None
+            return [json.dumps(c["post"], ensure_ascii=False)]
+        if mt != "interactive":
+            return None
+        card = body.get("card")
+        if not isinstance(card, dict):
+            return None
+        hdr = card.get("header", {})
+        title = (hdr.get("title") or {}) if isinstance(hdr, dict) else {}
+        if not isinstance(title, dict) or title.get("tag") != "plain_text" \
+                or not isinstance(title.get("content"), str):
+            return None
+        if hdr.get("template") is not None and hdr["template"] not in self.FEISHU_COLOURS:
+            return None
+        els = card.get("elements")
+        if not isinstance(els, list) or not els:
+            return None
+        texts = [title["content"]]
+        for el in els:
+            if not isinstance(el, dict) or not isinstance(el.get("tag"), str):
+                return None
+            if el["tag"] == "div":
+                t = el.get("text")
+                if not isinstance(t, dict) or t.get("tag") not in ("lark_md", "plain_text") \
+                        or not isinstance(t.get("content"), str):
+                    return None
+                texts.append(t["content"])
+                for m in re.findall(r"<at ([^>]*)>", t["content"]):
+                    mid = re.fullmatch(r"id=([^\s>]+)", m.strip())
+                    if mid is None:
+                        warnings.append(f"<at {m}> has no id= (cards need <at id=…>)")
+                    elif re.fullmatch(r"\+?[\d-]{11,16}", mid.group(1)):
+                        warnings.append(f"<at id={mid.group(1)}> is a mobile: Feishu mentions need a user id")
+        return texts
 
     def _slack(self, st, kind, name, query, raw, body, warnings):
         if not isinstance(body, dict):
@@ -506,6 +612,7 @@ def main():
     ap.add_argument("--status", action="append")
     ap.add_argument("--delay", action="append")
     ap.add_argument("--rate", action="append")
+    ap.add_argument("--keyword", action="append")
     ap.add_argument("--no-rate-limit", action="store_true")
     args = ap.parse_args()
 
