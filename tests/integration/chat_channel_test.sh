@@ -48,6 +48,16 @@ ctl channel add t1 --kind feishu --url "$R/feishu/f1/open-apis/bot/v2/hook/$FS_H
   --secret "$FS_SECRET" >/dev/null
 ctl channel add t1 --kind slack --url "$R/slack/s1/services/T0ABC1234/B0ABC1234/$SLACK_TOKEN" >/dev/null
 ctl channel add t1 --kind json --url "$R/json/j1" >/dev/null
+# mentions are checked for the kind: Feishu robots cannot mention by mobile (SPEC §8)
+assert_exit 65 "feishu mention by mobile" -- ctl channel add t2 --kind feishu \
+  --url "$R/feishu/f9/open-apis/bot/v2/hook/$FS_HOOK" --mention "ou_abc,$MOBILE"
+assert_contains "$LAST_ERR" "--mention $MOBILE: Feishu robots cannot mention by mobile" "feishu refusal reason"
+assert_exit 65 "slack mention by mobile" -- ctl channel add t2 --kind slack --url "$R/slack/s9/x" --mention "$MOBILE"
+printf 'unit,kind,url,mention\nt2,飞书,%s,ou_abc;%s\n' "$R/feishu/f9/open-apis/bot/v2/hook/x" "$MOBILE" >"$TEST_TMP/ch.csv"
+assert_exit 65 "channel import: feishu mention by mobile" -- ctl channel import "$TEST_TMP/ch.csv"
+assert_contains "$LAST_ERR" "ch.csv:2: mention: $MOBILE: Feishu robots cannot mention by mobile" "import refusal"
+assert_eq 0 "$(psql_q "select count(*) from duban.channels c join duban.units u on u.id = c.unit_id where u.code = 't2'")" \
+  "nothing written"
 ids=$(psql_q "select string_agg(c.id::text, ' ' order by c.id) from duban.channels c
               join duban.units u on u.id = c.unit_id where u.code = 't1'")
 read -r CH_WECOM CH_DT CH_FS CH_SLACK CH_JSON <<<"$ids"
@@ -87,7 +97,8 @@ assert "@" + mobile in dt["body"]["markdown"]["text"], dt["body"]
 assert "测试" in dt["body"]["markdown"]["title"] + dt["body"]["markdown"]["text"], dt["body"]
 fs = by["feishu"]["body"]
 assert isinstance(fs.get("timestamp"), str) and fs.get("sign"), fs
-assert fs["msg_type"] == "text" and "测试" in fs["content"]["text"], fs
+assert fs["msg_type"] == "interactive" and "测试" in json.dumps(fs["card"], ensure_ascii=False), fs
+assert fs["card"]["header"]["title"]["content"] == "【整改办】测试 1 条", fs
 assert "测试" in by["slack"]["body"]["text"], by["slack"]
 js = by["json"]["body"]
 assert js["channel"] == "t1" and js["sent_at"] and "测试" in js["text"], js

@@ -177,7 +177,9 @@ mobile = sys.argv[2]
 def text(r):
     b = r["body"]
     return {"wecom": lambda: b["markdown"]["content"], "dingtalk": lambda: b["markdown"]["text"],
-            "feishu": lambda: b["content"]["text"]}.get(r["kind"], lambda: b["text"])()
+            "feishu": lambda: "\n\n".join([b["card"]["header"]["title"]["content"]] +
+                [e["text"]["content"] for e in b["card"]["elements"] if e["tag"] == "div"])
+            }.get(r["kind"], lambda: b["text"])()
 for name in ("wt", "dt", "ft", "st", "s5", "jt"):
     ok = [r for r in recs if r["name"] == name and r["ok"]]
     assert len(ok) == 1, (name, len(ok))

@@ -94,7 +94,14 @@ assert_eq '200 {"errcode": 0, "errmsg": "ok"}' "$(post '/wecom/w1?key=abc' "$(md
 assert_contains "$(post '/wecom/w1' "$(md x)")" '"errcode": 93000' "wecom without key"
 assert_contains "$(post '/wecom/wk?key=WRONG' "$(md x)")" '"errcode": 93000' "wecom wrong --token key"
 assert_contains "$(post '/wecom/wk?key=KEY-1' "$(md x)")" '"errcode": 0' "wecom right --token key"
-assert_contains "$(post '/wecom/w1?key=abc' '{"msgtype":"text","text":{"content":"x"}}')" '"errcode": 40008' "wecom wrong msgtype"
+assert_contains "$(post '/wecom/w1?key=abc' '{"msgtype":"image","image":{}}')" '"errcode": 40008' "wecom wrong msgtype"
+# the mention message that follows a markdown one: text with mentioned_mobile_list
+assert_contains "$(post '/wecom/w1?key=abc' '{"msgtype":"text","text":{"content":"请查看","mentioned_mobile_list":["13800000000","@all"]}}')" '"errcode": 0' "wecom text with mobiles"
+assert_contains "$(post '/wecom/w1?key=abc' '{"msgtype":"text","text":{"content":"x","mentioned_mobile_list":"138"}}')" '"errcode": 40035' "wecom text bad list"
+post '/wecom/w1?key=abc' "$(md $'标题\n- 列表项')" >/dev/null
+assert_contains "$(received --path /wecom/w1 --jsonl | tail -n 1)" 'list syntax shows literally' "wecom list warning"
+post '/wecom/w1?key=abc' "$(md '请 <@13800000000> 查看')" >/dev/null
+assert_contains "$(received --path /wecom/w1 --jsonl | tail -n 1)" 'is a mobile: WeCom markdown mentions only user ids' "wecom mobile mention warning"
 big=$("$PYTHON" -c 'print("督" * 1366)')       # 4098 bytes of UTF-8
 assert_contains "$(post '/wecom/w1?key=abc' "$(md "$big")")" '"errcode": 40058' "wecom 4096-byte limit"
 ok4096=$("$PYTHON" -c 'print("督" * 1365 + "x")')  # exactly 4096 bytes
@@ -153,6 +160,24 @@ $FS_SECRET" -binary | base64)
 assert_contains "$(post /feishu/fs1 "$(fsbody 通报 "$fold" "$foldsign")")" '"code": 19021' "feishu stale timestamp"
 assert_eq '200 {"code": 9499, "msg": "Bad Request"}' "$(post /feishu/fs2 "$(fsbody "$("$PYTHON" -c 'print("x"*20001)')")")" "feishu 20 KB"
 assert_contains "$(post /feishu/fs2 '{"msg_type":"post","content":{}}')" '"code": 9499' "feishu shape"
+card() {  # card TITLE TEXT [TEMPLATE]
+  "$PYTHON" -c 'import json,sys
+print(json.dumps({"msg_type":"interactive","card":{"header":{"title":{"tag":"plain_text","content":sys.argv[1]},"template":sys.argv[3] if len(sys.argv) > 3 else "red"},"elements":[{"tag":"div","text":{"tag":"lark_md","content":sys.argv[2]}}]}}, ensure_ascii=False))' "$@"
+}
+assert_contains "$(post /feishu/fs2 "$(card '【整改办】督办 1 条' '【**督办**】问题 <at id=ou_1></at>')")" '"code": 0' "feishu card ok"
+assert_contains "$(post /feishu/fs2 "$(card t x pink)")" '"code": 9499' "feishu card unknown colour"
+post /feishu/fs2 "$(card t '<at id=13800000000></at>')" >/dev/null
+assert_contains "$(received --path /feishu/fs2 --jsonl | tail -n 1)" 'is a mobile: Feishu mentions need a user id' "feishu mobile mention warning"
+# keyword security: a message without the robot's keyword is refused
+receiver_set '{"name":"feishu/fs2","keyword":"整改"}'
+assert_contains "$(post /feishu/fs2 "$(card 【整改办】督办 x)")" '"code": 0' "feishu keyword in the title"
+assert_eq '200 {"code": 19024, "msg": "Key Words Not Found"}' "$(post /feishu/fs2 "$(card 督办 x)")" "feishu keyword missing"
+receiver_set '{"name":"feishu/fs2","keyword":null}'
+receiver_set '{"name":"dingtalk/dt4","keyword":"问题"}'
+assert_contains "$(post "/dingtalk/dt4?access_token=tok" '{"msgtype":"markdown","markdown":{"title":"督办","text":"没有关键词"}}')" '"errcode": 310000' "dingtalk keyword missing"
+assert_contains "$(received --path /dingtalk/dt4 --jsonl | tail -n 1)" '"outcome": "bad_keyword"' "dingtalk keyword outcome"
+assert_contains "$(post "/dingtalk/dt4?access_token=tok" '{"msgtype":"markdown","markdown":{"title":"督办","text":"问题 ZY-07"}}')" '"errcode": 0' "dingtalk keyword present"
+receiver_set '{"name":"dingtalk/dt4","keyword":null}'
 codes=''
 fs3=$(fsbody burst)
 # the per-minute window (lowered to 3 here) is the deterministic check; the 5/s one
