@@ -1,7 +1,7 @@
 /* Unit tests of the renderers against sql/notice_payloads.json, the one description of each
  * notice type's payload (tests/integration/sql_rules.sh checks the SQL rules against it too):
  * the json kind writes exactly the type's §8 fields first and in order, each of them is a
- * described member, and a notice carrying the described members renders in every style, and
+ * described member, and a notice carrying the described members renders for every kind, and
  * is ranked by the urgency the claim adds. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -120,7 +120,9 @@ static void test_render_fields_order(void **state)
 
 static void test_every_type_renders(void **state)
 {
-	const enum render_style styles[] = {RENDER_PLAIN, RENDER_MARKDOWN, RENDER_MRKDWN};
+	const enum render_kind kinds[] = {RENDER_JSON, RENDER_WECOM, RENDER_DINGTALK, RENDER_FEISHU,
+					  RENDER_SLACK};
+	const struct render_opts opts = {"整改办", "2026-03-09", "https://duban.example.gov.cn"};
 	json_t *spec = load_spec(), *desc;
 	const char *name;
 
@@ -128,12 +130,12 @@ static void test_every_type_renders(void **state)
 	json_object_foreach(json_object_get(spec, "types"), name, desc) {
 		json_t *n = sample_notice(name, desc, json_object_get(spec, "claim_adds"));
 
-		for (size_t s = 0; s < sizeof styles / sizeof styles[0]; s++) {
-			char *text = render_text(n, styles[s]);
+		for (size_t s = 0; s < sizeof kinds / sizeof kinds[0]; s++) {
+			char *text = render_text(n, kinds[s], &opts);
 
 			assert_non_null(text);
-			if (text[0] == '\0' || strstr(text, "(null)") != NULL)
-				fail_msg("%s style %zu: bad text \"%s\"", name, s, text);
+			if (text[0] == '\0' || strstr(text, "(null)") != NULL || strstr(text, "{") != NULL)
+				fail_msg("%s kind %zu: bad text \"%s\"", name, s, text);
 			free(text);
 		}
 		json_decref(n);

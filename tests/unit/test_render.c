@@ -97,10 +97,11 @@ static const char golden_json_0[] =
 	"确保按期完成。\",\"notices\":[{\"id\":7,\"type\":\"escalation\",\"stage\":\""
 	"supervise\",\"cycle\":1,\"problem\":\"ZY-03\",\"unit\":\"XJ\",\"due\":\"2026-02-25\""
 	",\"days\":12,\"progress\":30,\"deadline\":\"2026-02-25\",\"title\":\"养殖场污水直排\""
-	",\"unit_name\":\"新街镇\",\"role\":\"main\"},{\"id\":5,\"type\":\"escalation\""
-	",\"stage\":\"prompt\",\"cycle\":1,\"problem\":\"ZY-07\",\"unit\":\"XJ\",\"due\":\""
-	"2026-04-05\",\"days\":-27,\"progress\":40,\"deadline\":\"2026-04-05\",\"title\":\""
-	"河道非法采砂\",\"unit_name\":\"新街镇\",\"role\":\"main\"}]}";
+	",\"unit_name\":\"新街镇\",\"role\":\"main\",\"urgency\":300001},{\"id\":5,\"type\""
+	":\"escalation\",\"stage\":\"prompt\",\"cycle\":1,\"problem\":\"ZY-07\",\"unit\":\""
+	"XJ\",\"due\":\"2026-04-05\",\"days\":-27,\"progress\":40,\"deadline\":\"2026-04-05\""
+	",\"title\":\"河道非法采砂\",\"unit_name\":\"新街镇\",\"role\":\"main\",\""
+	"urgency\":99971}]}";
 
 static const char golden_wecom_0[] =
 	"{\"msgtype\":\"markdown\",\"markdown\":{\"content\":\"**【清河区整改办】督办 1 条、"
