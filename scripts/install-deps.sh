@@ -7,7 +7,7 @@ packages=(build-essential cmake pkg-config libevent-dev libpq-dev libcurl4-opens
           libjansson-dev libinih-dev libssl-dev libsystemd-dev libcmocka-dev
           libxlsxwriter-dev libzip-dev libxml2-dev python3-openpyxl
           postgresql postgresql-contrib python3 curl ca-certificates openssl tzdata
-          util-linux)
+          util-linux dpkg-dev bash-completion lintian)
 
 missing=()
 for p in "${packages[@]}"; do
