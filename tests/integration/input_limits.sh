@@ -60,3 +60,22 @@ assert_not_contains "$LAST_ERR" "index row" "never the index error"
 assert_exit 65 "channel import with a 9000-character URL" -- ctl channel import channels.csv
 assert_contains "$LAST_ERR" "channels.csv:3: url: too long (9019 > 512)" "url named"
 assert_eq "$BEFORE" "$(counts)" "imports wrote nothing"
+
+# ------------------------------------------------------------- the schema carries the same limits
+# Every DUBAN_MAX_* of limits.h is a CHECK (char_length(col) <= N) constraint named
+# TABLE_COLUMN_length, so other writers (psql, the console) get a constraint error, never the
+# index's.
+declare -A want=([problems_ref_length]=DUBAN_MAX_REF [units_code_length]=DUBAN_MAX_UNIT_CODE
+  [units_name_length]=DUBAN_MAX_UNIT_NAME [channels_url_length]=DUBAN_MAX_URL
+  [schedules_name_length]=DUBAN_MAX_SCHEDULE_NAME)
+header=$DUBAN_SOURCE/include/duban/limits.h
+assert_eq "${#want[@]}" "$(grep -c '^#define DUBAN_MAX_' "$header")" "every limit of limits.h is checked here"
+for con in "${!want[@]}"; do
+  n=$(sed -n "s/^#define ${want[$con]} \([0-9]*\).*/\1/p" "$header")
+  [[ -n $n ]] || fail "${want[$con]} not in limits.h"
+  assert_contains "$(psql_q "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = '$con'")" \
+    "<= $n)" "$con agrees with ${want[$con]} = $n"
+done
+assert_exit 1 "psql: a 65-character ref" -- psql -XAtq -v ON_ERROR_STOP=1 -c \
+  "UPDATE duban.problems SET ref = repeat('R', 65) WHERE ref = repeat('R', 64)"
+assert_contains "$LAST_ERR" "problems_ref_length" "a constraint error, not the index's"
