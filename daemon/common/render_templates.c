@@ -144,7 +144,9 @@ const struct tpl_row tpl_rows[] = {
 	 "{period}已销号问题回头看：随机抽取 {count} 个问题，请组织复核整改成效，防止反弹：{list}"},
 	/* ---- calendar (the office) */
 	{"calendar", "", "", "日历", U,
-	 "工作日历只覆盖到{until}，请导入 {year} 年节假日安排：dubanctl calendar import 文件名。"},
+	 "[工作日历只覆盖到{until}，]尚未导入 {year} 年节假日安排，导入之前 {year} 年按周一至周五计算工作日"
+	 "（节假日会被算作工作日）。请导入 {year} 年节假日安排：将国务院办公厅关于{year}年部分节假日安排的通知"
+	 "整理为 CSV 文件（或使用 holiday-cn 的 {year}.json），运行 dubanctl calendar import {year}.csv。"},
 	/* ---- channel test */
 	{"test", "", "", "测试", N, "通道测试消息：{sender}的督办消息可以送达本群。"},
 };

@@ -63,6 +63,10 @@ for line in sys.stdin:
 assert_eq "2027 2026-12-31
 2027 2026-12-31
 2027 2026-12-31" "$sent" "delivered to the office: year and until"
+texts=$(received --path /json/ZB --texts)
+assert_contains "$texts" "【日历】工作日历只覆盖到2026年12月31日，尚未导入 2027 年节假日安排" "the text names the year and the last covered date"
+assert_contains "$texts" "请导入 2027 年节假日安排" "the text asks for the import"
+assert_contains "$texts" "运行 dubanctl calendar import 2027.csv。" "the text gives the command"
 for u in XJ LD; do
   assert_not_contains "$(received --path "/json/$u" --notices)" '"type": "calendar"' "no calendar notice to $u"
   assert_not_contains "$(received --path "/json/$u" --notices)" '"type":"calendar"' "no calendar notice to $u"

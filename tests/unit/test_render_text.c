@@ -399,8 +399,15 @@ static void test_deduction_sample_others(void **state)
 	expect_text("{\"id\":50,\"type\":\"sample\",\"period\":\"2026-Q1\",\"problems\":[]}",
 		    "【回头看】2026年第一季度没有已销号问题，本季度无需回头看。");
 	expect_text("{\"id\":60,\"type\":\"calendar\",\"year\":2027,\"until\":\"2026-12-31\"}",
-		    "【日历】工作日历只覆盖到2026年12月31日，请导入 2027 年节假日安排：dubanctl calendar "
-		    "import 文件名。");
+		    "【日历】工作日历只覆盖到2026年12月31日，尚未导入 2027 年节假日安排，导入之前 2027 年按周一至"
+		    "周五计算工作日（节假日会被算作工作日）。请导入 2027 年节假日安排：将国务院办公厅关于2027年部分"
+		    "节假日安排的通知整理为 CSV 文件（或使用 holiday-cn 的 2027.json），运行 dubanctl calendar "
+		    "import 2027.csv。");
+	/* an empty calendar has no last date: the clause is left out */
+	expect_text("{\"id\":61,\"type\":\"calendar\",\"year\":2026,\"until\":null}",
+		    "【日历】尚未导入 2026 年节假日安排，导入之前 2026 年按周一至周五计算工作日（节假日会被算作"
+		    "工作日）。请导入 2026 年节假日安排：将国务院办公厅关于2026年部分节假日安排的通知整理为 CSV "
+		    "文件（或使用 holiday-cn 的 2026.json），运行 dubanctl calendar import 2026.csv。");
 	expect_text("{\"id\":0,\"type\":\"test\"}", "【测试】通道测试消息：清河区整改办的督办消息可以送达本群。");
 	expect_text("{\"id\":9,\"type\":\"mystery\"}", "【通知】清河区整改办通知（类型 mystery，编号 9）。");
 }
