@@ -126,7 +126,11 @@ END $$;
 
 -- A message went out: its notices are sent (sent_at on the ledger clock, one more attempt,
 -- claim cleared) and the channel's send is logged on the real clock for its rate budget.
--- Returns how many notices changed.
+-- The channel answers again (SPEC §9: a recovered webhook gets its backlog within a minute):
+-- its other pending notices that wait out the back-off of failed attempts become due at
+-- p_now, so they go in the next round, within the channel's rate. Back-offs grow only while
+-- every attempt fails, so an outage costs no extra requests. Returns how many notices were
+-- sent.
 CREATE OR REPLACE FUNCTION duban.deliver_sent(p_ids bigint[], p_channel int, p_now timestamptz)
 RETURNS int LANGUAGE plpgsql AS $$
 DECLARE v_n int;
@@ -136,6 +140,10 @@ BEGIN
          claimed_by = NULL, claimed_pid = NULL, claimed_until = NULL
    WHERE id = ANY (p_ids) AND status = 'pending';
   GET DIAGNOSTICS v_n = ROW_COUNT;
+  UPDATE duban.notices
+     SET next_attempt_at = p_now
+   WHERE channel_id = p_channel AND status = 'pending' AND attempts > 0
+     AND next_attempt_at > p_now;
   INSERT INTO duban.channel_sends (channel_id)
   SELECT c.id FROM duban.channels c WHERE c.id = p_channel;
   DELETE FROM duban.channel_sends
