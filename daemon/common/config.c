@@ -17,7 +17,8 @@ const char *const config_keys[] = {
 	"database.dsn", "daemon.poll_interval", "daemon.timezone", "delivery.window",
 	"delivery.workdays_only", "delivery.concurrency", "delivery.timeout",
 	"delivery.max_attempts", "http.listen", "log.level", "log.facility",
-	"message.sender", NULL,
+	"message.sender", "web.listen", "web.public_listen", "web.base_url", "web.objection_contact",
+	NULL,
 };
 
 struct load_state {
@@ -52,7 +53,10 @@ int config_defaults(struct duban_config *cfg)
 	cfg->log_facility = LOG_DAEMON;
 	if (set_string(&cfg->timezone, "Asia/Shanghai") != 0 ||
 	    set_string(&cfg->http_listen, "127.0.0.1:9187") != 0 ||
-	    set_string(&cfg->message_sender, "整改办") != 0)
+	    set_string(&cfg->message_sender, "整改办") != 0 ||
+	    set_string(&cfg->web_listen, "127.0.0.1:8090") != 0 ||
+	    set_string(&cfg->web_public_listen, "") != 0 || set_string(&cfg->web_base_url, "") != 0 ||
+	    set_string(&cfg->web_objection_contact, "") != 0)
 		return -1;
 	return 0;
 }
@@ -64,6 +68,10 @@ void config_free(struct duban_config *cfg)
 	free(cfg->timezone);
 	free(cfg->http_listen);
 	free(cfg->message_sender);
+	free(cfg->web_listen);
+	free(cfg->web_public_listen);
+	free(cfg->web_base_url);
+	free(cfg->web_objection_contact);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -207,15 +215,28 @@ int config_parse_listen(const char *listen, char *host, size_t hostlen, unsigned
 	return 0;
 }
 
-/* http.listen: empty (off) or HOST:PORT. */
-static const char *config_listen(struct duban_config *c, const char *v)
+/* A listen key (http.listen, web.listen, web.public_listen): empty (off) or HOST:PORT. */
+static const char *config_listen(char **slot, const char *v, const char *msg)
 {
 	char host[256];
 	unsigned short port;
 
 	if (*v != '\0' && config_parse_listen(v, host, sizeof(host), &port) != 0)
-		return "http.listen must be HOST:PORT (e.g. 127.0.0.1:9187) or empty (off)";
-	return set_string(&c->http_listen, v) == 0 ? NULL : "out of memory";
+		return msg;
+	return set_string(slot, v) == 0 ? NULL : "out of memory";
+}
+
+/* web.base_url: empty, or an http(s) URL without query, fragment, spaces or a trailing slash. */
+static const char *config_base_url(struct duban_config *c, const char *v)
+{
+	const char *rest = strncmp(v, "https://", 8) == 0 ? v + 8
+			   : strncmp(v, "http://", 7) == 0 ? v + 7 : NULL;
+
+	if (*v != '\0' && (rest == NULL || *rest == '\0' || *rest == '/' ||
+			    strpbrk(v, " \t?#\"'<>") != NULL || v[strlen(v) - 1] == '/'))
+		return "web.base_url must be empty or an http:// or https:// address without a "
+		       "query or a trailing slash (e.g. https://duban.example.gov.cn)";
+	return set_string(&c->web_base_url, v) == 0 ? NULL : "out of memory";
 }
 
 /* message.sender: who the messages come from, named on their first line (1-40 bytes, one
@@ -260,7 +281,18 @@ static const char *config_apply(struct duban_config *c, const char *key, const c
 	if (strcmp(key, "message.sender") == 0)
 		return config_sender(c, v);
 	if (strcmp(key, "http.listen") == 0)
-		return config_listen(c, v);
+		return config_listen(&c->http_listen, v,
+				     "http.listen must be HOST:PORT (e.g. 127.0.0.1:9187) or empty (off)");
+	if (strcmp(key, "web.listen") == 0)
+		return config_listen(&c->web_listen, v,
+				     "web.listen must be HOST:PORT (e.g. 127.0.0.1:8090) or empty (off)");
+	if (strcmp(key, "web.public_listen") == 0)
+		return config_listen(&c->web_public_listen, v,
+				     "web.public_listen must be HOST:PORT (e.g. 0.0.0.0:8091) or empty (off)");
+	if (strcmp(key, "web.base_url") == 0)
+		return config_base_url(c, v);
+	if (strcmp(key, "web.objection_contact") == 0)
+		return set_string(&c->web_objection_contact, v) == 0 ? NULL : "out of memory";
 	if (strcmp(key, "log.level") == 0)
 		return parse_level_name(v, &c->log_level) == 0 ? NULL
 			: "log.level must be one of debug, info, notice, warning, err";

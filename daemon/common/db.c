@@ -9,7 +9,7 @@
 
 static char actor_name[128] = "unknown";
 static char time_zone[128] = "Asia/Shanghai";
-static char last_sqlstate[6];
+static _Thread_local char last_sqlstate[6]; /* dubanweb runs statements on worker threads */
 
 void db_set_actor(const char *actor)
 {
@@ -170,7 +170,13 @@ int db_set_clock(PGconn *c, char *err, size_t errlen)
 
 int db_begin(PGconn *c, const char *action, const char *reason, char *err, size_t errlen)
 {
-	const char *params[3] = { actor_name, action != NULL ? action : "",
+	return db_begin_as(c, actor_name, action, reason, err, errlen);
+}
+
+int db_begin_as(PGconn *c, const char *actor, const char *action, const char *reason,
+		char *err, size_t errlen)
+{
+	const char *params[3] = { actor, action != NULL ? action : "",
 				  reason != NULL ? reason : "" };
 
 	if (db_exec(c, "BEGIN", 0, NULL, err, errlen) != 0)

@@ -25,8 +25,8 @@ struct ctl {
 	const char *ref, *title, *level, *unit, *supervisors, *deadline;
 	const char *source, *category, *location, *measures, *target;
 	const char *note, *reason, *status, *days, *months, *units, *remind;
-	const char *schedule, *period, *problem, *date;
-	bool long_term, overdue, csv, done, dead;
+	const char *schedule, *period, *problem, *date, *role;
+	bool long_term, overdue, csv, done, dead, password_stdin;
 };
 
 /* Returns the open connection, connecting on first use; on failure prints
@@ -78,5 +78,9 @@ int cmd_notice_retry(struct ctl *c);
 int cmd_calendar_import(struct ctl *c);
 int cmd_policy_show(struct ctl *c);
 int cmd_policy_set(struct ctl *c);
+int cmd_user_add(struct ctl *c);
+int cmd_user_list(struct ctl *c);
+int cmd_user_disable(struct ctl *c);
+int cmd_user_password(struct ctl *c);
 
 #endif

@@ -4,14 +4,6 @@
 
 #include <string.h>
 
-static const char list_sql[] =
-	"SELECT coalesce(json_agg(" CTL_PROBLEM_JSON " ORDER BY p.id), '[]')"
-	" FROM duban.problems p JOIN duban.units u ON u.id = p.unit_id"
-	" WHERE ($1::text IS NULL OR p.status = $1"
-	"        OR ($1 = 'open' AND p.status <> 'closed'))"
-	"   AND ($2::int IS NULL OR p.unit_id = $2::int)"
-	"   AND (NOT $3::boolean OR (p.status = 'rectifying' AND p.ladder_due < duban.today()))";
-
 static int check_status(const char *s)
 {
 	static const char *const ok[] = { "rectifying", "applied", "publicizing", "closed", "open" };
@@ -87,7 +79,7 @@ int cmd_problem_list(struct ctl *c)
 	if (c->unit != NULL && (rc = ctl_unit_id(c, c->unit, unit_id)) != 0)
 		return rc;
 	params[1] = c->unit != NULL ? unit_id : NULL;
-	rc = ctl_run_json(c, &rows, list_sql, 3, params);
+	rc = ctl_run_json(c, &rows, ledger_list_sql, 3, params);
 	ctl_rollback(c);
 	return rc != 0 ? rc : print_rows(c, rows);
 }

@@ -9,16 +9,12 @@ static int record_progress(struct ctl *c, const char *id, const char *percent)
 {
 	const char *params[3] = { id, percent, c->note != NULL ? c->note : "" };
 	PGresult *r;
-	int rc = ctl_run(c, &r,
-			 "INSERT INTO duban.progress_notes (problem_id, percent, note)"
-			 " VALUES ($1::bigint, $2::smallint, $3) RETURNING on_date::text",
-			 3, params);
+	int rc = ctl_run(c, &r, ledger_progress_note_sql, 3, params);
 
 	if (rc != 0)
 		return rc;
 	PQclear(r);
-	rc = ctl_run(c, &r, "UPDATE duban.problems SET progress = $2::smallint WHERE id = $1::bigint",
-		     2, params);
+	rc = ctl_run(c, &r, ledger_progress_set_sql, 2, params);
 	if (rc == 0)
 		PQclear(r);
 	return rc;

@@ -5,27 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char show_sql[] =
-	"SELECT " CTL_PROBLEM_JSON ", json_build_object("
-	" 'supervisor_units', (SELECT json_agg(json_build_object('code', su.code, 'name', su.name,"
-	"   'lead', s.ord = 1) ORDER BY s.ord) FROM unnest(p.supervisor_ids)"
-	"   WITH ORDINALITY s(id, ord) JOIN duban.units su ON su.id = s.id),"
-	" 'milestones', coalesce((SELECT json_agg(json_build_object('due', m.due, 'target', m.target,"
-	"   'done_on', m.done_on) ORDER BY m.due) FROM duban.milestones m"
-	"   WHERE m.problem_id = p.id), '[]'),"
-	" 'history', coalesce((SELECT json_agg(json_build_object("
-	"   'at', date_trunc('second', h.at), 'actor', h.actor,"
-	"   'action', h.action, 'detail', h.detail) ORDER BY h.id) FROM duban.history h"
-	"   WHERE h.problem_id = p.id), '[]'),"
-	" 'notices', coalesce((SELECT json_agg(json_build_object('id', n.id, 'type', n.type,"
-	"   'stage', n.payload->>'stage', 'unit', nu.code, 'channel', n.channel_id,"
-	"   'kind', ch.kind, 'status', n.status, 'attempts', n.attempts,"
-	"   'created_at', date_trunc('second', n.created_at),"
-	"   'sent_at', date_trunc('second', n.sent_at), 'last_error', n.last_error)"
-	"   ORDER BY n.id) FROM duban.notices n JOIN duban.units nu ON nu.id = n.unit_id"
-	"   LEFT JOIN duban.channels ch ON ch.id = n.channel_id WHERE n.problem_id = p.id), '[]'))"
-	" FROM duban.problems p JOIN duban.units u ON u.id = p.unit_id WHERE p.ref = $1";
-
 static const char *str(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -160,7 +139,7 @@ int cmd_problem_show(struct ctl *c)
 	    (rc = ctl_begin(c, NULL, NULL)) != 0)
 		return rc;
 	params[0] = c->argv[0];
-	rc = ctl_run(c, &r, show_sql, 1, params);
+	rc = ctl_run(c, &r, ledger_show_sql, 1, params);
 	ctl_rollback(c);
 	if (rc != 0)
 		return rc;

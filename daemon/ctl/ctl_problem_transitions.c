@@ -1,44 +1,12 @@
 /* dubanctl problem apply/accept/reject/object/reopen: the status transitions of
- * SPEC §4, each one guarded UPDATE (no read-then-write race); history rows come
- * from the problems trigger with the action and reason set by ctl_begin(). */
+ * SPEC §4, each one guarded UPDATE from duban/ledger.h (shared with dubanweb); history rows
+ * come from the problems trigger with the action and reason set by ctl_begin(). */
 #include "ctl_util.h"
 
 #include <string.h>
 
-struct transition {
-	const char *action;
-	const char *from;      /* the status the transition needs */
-	const char *sql;       /* $1 ref [, $2 new deadline]; RETURNING status */
-	bool needs_reason;
-	bool needs_deadline;
-};
-
-static const struct transition transitions[] = {
-	{ "apply", "rectifying",
-	  "UPDATE duban.problems SET status = 'applied', applied_on = duban.today()"
-	  " WHERE ref = $1 AND status = 'rectifying' RETURNING status, applied_on::text",
-	  false, false },
-	{ "accept", "applied",
-	  "UPDATE duban.problems SET status = 'publicizing', accepted_on = duban.today()"
-	  " WHERE ref = $1 AND status = 'applied' RETURNING status, accepted_on::text",
-	  false, false },
-	{ "reject", "applied",
-	  "UPDATE duban.problems SET status = 'rectifying', applied_on = NULL"
-	  " WHERE ref = $1 AND status = 'applied' RETURNING status, deadline::text",
-	  true, false },
-	{ "object", "publicizing",
-	  "UPDATE duban.problems SET status = 'rectifying', applied_on = NULL, accepted_on = NULL"
-	  " WHERE ref = $1 AND status = 'publicizing' RETURNING status, deadline::text",
-	  true, false },
-	{ "reopen", "closed",
-	  "UPDATE duban.problems SET status = 'rectifying', deadline = $2::date,"
-	  " applied_on = NULL, accepted_on = NULL, closed_on = NULL"
-	  " WHERE ref = $1 AND status = 'closed' RETURNING status, deadline::text",
-	  true, true },
-};
-
 /* After a guarded UPDATE touched nothing: say why (unknown ref or wrong status). */
-static int refuse(struct ctl *c, const struct transition *t, const char *ref)
+static int refuse(struct ctl *c, const struct ledger_transition *t, const char *ref)
 {
 	char id[24], status[16];
 	int rc = ctl_problem_id(c, ref, id, status);
@@ -50,7 +18,7 @@ static int refuse(struct ctl *c, const struct transition *t, const char *ref)
 			t->from);
 }
 
-static int check_options(struct ctl *c, const struct transition *t, char deadline[11])
+static int check_options(struct ctl *c, const struct ledger_transition *t, char deadline[11])
 {
 	char usage[128];
 	char cmd[32];
@@ -70,7 +38,7 @@ static int check_options(struct ctl *c, const struct transition *t, char deadlin
 	return 0;
 }
 
-static int print_result(struct ctl *c, const struct transition *t, const char *status,
+static int print_result(struct ctl *c, const struct ledger_transition *t, const char *status,
 			const char *date)
 {
 	const char *ref = c->argv[0];
@@ -85,7 +53,7 @@ static int print_result(struct ctl *c, const struct transition *t, const char *s
 	return 0;
 }
 
-static int run_transition(struct ctl *c, const struct transition *t)
+static int run_transition(struct ctl *c, const struct ledger_transition *t)
 {
 	char deadline[11] = "", status[16], date[16];
 	const char *params[2] = { c->argc > 0 ? c->argv[0] : NULL, deadline };
@@ -108,8 +76,8 @@ static int run_transition(struct ctl *c, const struct transition *t)
 	return print_result(c, t, status, date);
 }
 
-int cmd_problem_apply(struct ctl *c) { return run_transition(c, &transitions[0]); }
-int cmd_problem_accept(struct ctl *c) { return run_transition(c, &transitions[1]); }
-int cmd_problem_reject(struct ctl *c) { return run_transition(c, &transitions[2]); }
-int cmd_problem_object(struct ctl *c) { return run_transition(c, &transitions[3]); }
-int cmd_problem_reopen(struct ctl *c) { return run_transition(c, &transitions[4]); }
+int cmd_problem_apply(struct ctl *c) { return run_transition(c, ledger_transition("apply")); }
+int cmd_problem_accept(struct ctl *c) { return run_transition(c, ledger_transition("accept")); }
+int cmd_problem_reject(struct ctl *c) { return run_transition(c, ledger_transition("reject")); }
+int cmd_problem_object(struct ctl *c) { return run_transition(c, ledger_transition("object")); }
+int cmd_problem_reopen(struct ctl *c) { return run_transition(c, ledger_transition("reopen")); }

@@ -80,10 +80,5 @@ int cmd_unit_list(struct ctl *c)
 
 	if ((rc = ctl_need_args(c, 0, "unit list")) != 0)
 		return rc;
-	return ctl_list(c, cols,
-			  "SELECT coalesce(json_agg(json_build_object('code', u.code, 'name', u.name,"
-			  " 'kind', u.kind, 'parent', pu.code,"
-			  " 'channels', (SELECT count(*) FROM duban.channels ch WHERE ch.unit_id = u.id))"
-			  " ORDER BY u.id), '[]') FROM duban.units u"
-			  " LEFT JOIN duban.units pu ON pu.id = u.parent_id", 0, NULL);
+	return ctl_list(c, cols, ledger_units_sql, 0, NULL);
 }

@@ -4,6 +4,7 @@
 #ifndef DUBAN_CTL_UTIL_H
 #define DUBAN_CTL_UTIL_H
 #include "ctl.h"
+#include "duban/ledger.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -87,21 +88,7 @@ int ctl_print_csv(const json_t *rows, const struct ctl_col *cols, const char *se
 /* Display width of UTF-8 text in terminal columns (East Asian wide = 2). */
 size_t ctl_display_width(const char *s);
 
-/* The problem object of SPEC §5 as a json_build_object(...) expression over
- * duban.problems p joined to its main unit u. */
-#define CTL_PROBLEM_JSON \
-	"json_build_object('ref', p.ref, 'level', p.level, 'source', p.source," \
-	" 'category', p.category, 'title', p.title, 'location', p.location," \
-	" 'unit', u.code, 'unit_name', u.name," \
-	" 'supervisors', (SELECT json_agg(su.code ORDER BY s.ord) FROM unnest(p.supervisor_ids)" \
-	"   WITH ORDINALITY s(id, ord) JOIN duban.units su ON su.id = s.id)," \
-	" 'deadline', p.deadline, 'long_term', p.long_term, 'measures', p.measures," \
-	" 'target', p.target, 'progress', p.progress, 'status', p.status," \
-	" 'applied_on', p.applied_on, 'accepted_on', p.accepted_on, 'closed_on', p.closed_on," \
-	" 'due', p.ladder_due," \
-	" 'overdue', p.status = 'rectifying' AND p.ladder_due < duban.today()," \
-	" 'stage', duban.stage_name(p.ladder_stage)," \
-	" 'created_at', date_trunc('second', p.created_at)," \
-	" 'updated_at', date_trunc('second', p.updated_at))"
+/* The problem object of SPEC §5 (shared with dubanweb: duban/ledger.h). */
+#define CTL_PROBLEM_JSON LEDGER_PROBLEM_JSON
 
 #endif

@@ -50,6 +50,10 @@ static const struct command commands[] = {
 	{"calendar", "import", cmd_calendar_import},
 	{"policy", "show", cmd_policy_show},
 	{"policy", "set", cmd_policy_set},
+	{"user", "add", cmd_user_add},
+	{"user", "list", cmd_user_list},
+	{"user", "disable", cmd_user_disable},
+	{"user", "password", cmd_user_password},
 };
 
 static const char usage_text[] =
@@ -70,7 +74,9 @@ static const char usage_text[] =
 	"  schedule add NAME --days LIST [--months LIST] --units CODES [--remind LIST]\n"
 	"  deduct UNIT POINTS --reason T [--problem REF]\n"
 	"  notice list [--status pending|sent|dead] | notice retry ID... | notice retry --dead\n"
-	"  calendar import FILE | policy show | policy set KEY VALUE\n";
+	"  calendar import FILE | policy show | policy set KEY VALUE\n"
+	"  user add NAME --role office|leader|unit [--unit CODE] --password-stdin\n"
+	"  user list | user disable NAME | user password NAME --password-stdin\n";
 
 enum {
 	OPT_CONFIG = 256, OPT_DSN, OPT_NOW, OPT_JSON, OPT_ACTOR, OPT_KIND, OPT_PARENT, OPT_URL,
@@ -78,7 +84,8 @@ enum {
 	OPT_UNIT, OPT_SUPERVISORS, OPT_DEADLINE, OPT_SOURCE, OPT_CATEGORY, OPT_LOCATION,
 	OPT_MEASURES, OPT_TARGET, OPT_NOTE, OPT_REASON, OPT_STATUS, OPT_DAYS, OPT_MONTHS,
 	OPT_UNITS, OPT_REMIND, OPT_SCHEDULE, OPT_PERIOD, OPT_PROBLEM, OPT_DATE, OPT_LONG_TERM,
-	OPT_OVERDUE, OPT_CSV, OPT_DONE, OPT_DEAD, OPT_HELP, OPT_VERSION,
+	OPT_OVERDUE, OPT_CSV, OPT_DONE, OPT_DEAD, OPT_HELP, OPT_VERSION, OPT_ROLE,
+	OPT_PASSWORD_STDIN,
 };
 
 static const struct option long_options[] = {
@@ -110,6 +117,8 @@ static const struct option long_options[] = {
 	{"csv", no_argument, NULL, OPT_CSV}, {"done", no_argument, NULL, OPT_DONE},
 	{"dead", no_argument, NULL, OPT_DEAD}, {"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"role", required_argument, NULL, OPT_ROLE},
+	{"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
 	{NULL, 0, NULL, 0},
 };
 
@@ -226,6 +235,8 @@ static int parse_options(struct ctl *c, int argc, char **argv)
 		case OPT_CSV: c->csv = true; break;
 		case OPT_DONE: c->done = true; break;
 		case OPT_DEAD: c->dead = true; break;
+		case OPT_ROLE: c->role = optarg; break;
+		case OPT_PASSWORD_STDIN: c->password_stdin = true; break;
 		case OPT_HELP: fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION: printf("dubanctl %s\n", DUBAN_VERSION); exit(0);
 		default: fputs(usage_text, stderr); return EX_USAGE;

@@ -20,6 +20,10 @@ struct duban_config {
 	int log_level;           /* syslog priority: LOG_DEBUG .. LOG_ERR */
 	int log_facility;        /* syslog facility */
 	char *message_sender;    /* message.sender: named on the first line of every message */
+	char *web_listen;        /* web.listen: the console; "" = off */
+	char *web_public_listen; /* web.public_listen: the public pages; "" = off */
+	char *web_base_url;      /* web.base_url: "" or http(s)://host[:port][/path] */
+	char *web_objection_contact; /* web.objection_contact: shown on the public pages */
 };
 
 /* Fills cfg with the SPEC §2 defaults. */

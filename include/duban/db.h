@@ -38,6 +38,10 @@ int db_exec(PGconn *c, const char *sql, int nparams, const char *const *params,
  * history action and reason (either may be NULL). 0 or -1 with err. */
 int db_begin(PGconn *c, const char *action, const char *reason, char *err, size_t errlen);
 
+/* db_begin with the given actor instead of the program's (dubanweb: the signed-in user). */
+int db_begin_as(PGconn *c, const char *actor, const char *action, const char *reason,
+		char *err, size_t errlen);
+
 /* Sets the clock setting for the current transaction again (long transactions). */
 int db_set_clock(PGconn *c, char *err, size_t errlen);
 
@@ -46,7 +50,7 @@ int db_commit(PGconn *c, char *err, size_t errlen);
 
 void db_rollback(PGconn *c);
 
-/* The SQLSTATE of a failed statement's last error, "" when none. */
+/* The SQLSTATE of this thread's last failed statement, "" when none. */
 const char *db_last_sqlstate(void);
 
 #endif
