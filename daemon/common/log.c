@@ -10,6 +10,7 @@
 static int log_level = LOG_INFO;
 static bool log_stderr;
 static bool log_opened;
+static char log_ident[32] = "duband";
 
 static const char *prio_name(int prio)
 {
@@ -24,7 +25,8 @@ static const char *prio_name(int prio)
 
 void log_open(const char *ident, int facility, int level, bool to_stderr)
 {
-	openlog(ident, LOG_PID | LOG_NDELAY, facility);
+	snprintf(log_ident, sizeof(log_ident), "%s", ident);
+	openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
 	log_opened = true;
 	log_level = level;
 	log_stderr = to_stderr;
@@ -55,7 +57,7 @@ void log_event(int prio, const char *fmt, ...)
 	if (log_opened)
 		syslog(prio, "level=%s %s", prio_name(prio), line);
 	if (log_stderr || !log_opened)
-		fprintf(stderr, "duband: level=%s %s\n", prio_name(prio), line);
+		fprintf(stderr, "%s: level=%s %s\n", log_ident, prio_name(prio), line);
 }
 
 /* A path segment is treated as a token when it is long (Slack's

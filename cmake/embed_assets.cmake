@@ -1,0 +1,21 @@
+# Generates a C file holding every file of the console's assets directory (DIR) as bytes with
+# its name and length, so that dubanweb carries its pages, script and style with it (no CDN,
+# nothing to install beside the binary).
+file(GLOB files ${DIR}/*)
+list(SORT files)
+set(out "/* Generated from daemon/web/assets/ by cmake/embed_assets.cmake. Do not edit. */\n")
+string(APPEND out "#include <stddef.h>\n\n")
+set(table "")
+set(i 0)
+foreach(f ${files})
+  get_filename_component(base ${f} NAME)
+  file(READ ${f} hex HEX)
+  file(SIZE ${f} size)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(APPEND out "static const char a${i}[] = {${hex} 0};\n")
+  string(APPEND table "  {\"${base}\", a${i}, ${size}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND out "\nstruct web_asset_entry { const char *name; const char *data; size_t len; };\nextern const struct web_asset_entry web_assets[];\nconst struct web_asset_entry web_assets[] = {\n${table}  {NULL, NULL, 0},\n};\n")
+file(WRITE ${OUT}.tmp "${out}")
+file(RENAME ${OUT}.tmp ${OUT})
