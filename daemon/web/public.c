@@ -96,7 +96,7 @@ static void render_head(struct text *t, const char *today)
 	text_put(t, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 		    "<title>生态环境问题整改信息公开</title>"
-		    "<link rel=\"stylesheet\" href=\"/public.css\"></head><body>\n"
+		    "<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/public.css\"></head><body>\n"
 		    "<header><h1>生态环境问题整改信息公开</h1><p>更新于 ");
 	text_escaped(t, today);
 	text_put(t, "</p></header><main>\n");

@@ -28,7 +28,7 @@ async function shot(page, name) {
 async function newPage(ctx, viewport, problems) {
   const page = await ctx.newPage();
   await page.setViewportSize(viewport);
-  page.on('console', m => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
+  page.on('console', m => { if (m.type() === 'error') problems.push('console: ' + m.text() + ' (' + m.location().url + ')'); });
   page.on('pageerror', e => problems.push('page error: ' + e.message));
   return page;
 }

@@ -15,7 +15,11 @@ const L = {
     objected: '公示异议', publicity: '公示', reopened: '重新整改', test: '测试' },
   action: { progress: '报送进展', apply: '申请验收', accept: '验收通过', reject: '验收不通过', object: '公示异议',
     create: '录入', import: '导入', update: '修改', reopen: '重新整改', milestone: '阶段性目标', close: '销号',
-    ladder: '督办升级', escalate: '督办升级' },
+    ladder: '督办升级', escalate: '督办升级', 'progress-note': '进展' },
+  field: { status: '状态', progress: '进度', deadline: '整改时限', applied_on: '申请验收日期', accepted_on: '验收日期',
+    closed_on: '销号日期', title: '问题', unit: '主体责任单位', supervisors: '监管责任单位', level: '层级', source: '来源',
+    location: '地址', measures: '整改措施', target: '整改目标', long_term: '长期', due: '到期', stage: '阶段', cycle: '次数',
+    note: '说明', percent: '进度', reason: '理由', on: '日期', contact: '责任人' },
 };
 const label = (map, v) => (v == null ? '' : map[v] || v);
 
@@ -57,6 +61,22 @@ async function api(path, options) {
 function fillRows(tbody, rows, cells) {
   tbody.replaceChildren(...rows.map(r => el('tr', {}, ...cells(r).map(c => el('td', {}, c)))));
   if (rows.length === 0) tbody.append(el('tr', {}, el('td', { colspan: '20', class: 'empty' }, '无')));
+}
+
+/* A history detail as words: "field: before → after", then the other keys. */
+function detailText(d) {
+  if (!d || typeof d !== 'object') return '';
+  const show = v => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const name = k => label(L.field, k);
+  const parts = [];
+  if (d.changes) for (const [k, c] of Object.entries(d.changes))
+    parts.push(name(k) + ':' + (k === 'status' ? label(L.status, c.before) : show(c.before)) + ' → ' +
+      (k === 'status' ? label(L.status, c.after) : show(c.after)));
+  if (d.after) parts.push('录入:' + Object.entries(d.after).filter(([k]) => k !== 'ref').map(([k, v]) =>
+    name(k) + ' ' + (k === 'status' ? label(L.status, v) : k === 'level' ? label(L.level, v) : show(v))).join(',') );
+  for (const [k, v] of Object.entries(d)) if (k !== 'changes' && k !== 'after')
+    parts.push(name(k) + ' ' + (k === 'stage' ? label(L.stage, v) : show(v)));
+  return parts.join(';');
 }
 
 function problemLink(ref) { return el('a', { href: '/problems/' + encodeURIComponent(ref) }, ref); }
@@ -104,7 +124,7 @@ async function loadLedger(after) {
   const r = await api('/api/problems?' + p.toString());
   fillRows(document.querySelector('#ledger tbody'), r.body, x => [problemLink(x.ref), x.title, label(L.level, x.level), x.unit_name,
     x.deadline, x.due || '', x.progress + '%', el('span', { class: 'st ' + x.status + (x.overdue ? ' late' : '') },
-      label(L.status, x.status) + (x.overdue ? '·逾期' : '') + (x.stage ? '·' + label(L.stage, x.stage) : '')), (x.updated_at || '').slice(0, 10)]);
+      label(L.status, x.status) + (x.overdue ? '·逾期' : '') + (x.stage && x.status === 'rectifying' ? '·' + label(L.stage, x.stage) : '')), (x.updated_at || '').slice(0, 10)]);
   ledgerState.after = r.headers.get('X-Next-After');
   document.getElementById('next').disabled = !ledgerState.after;
   document.getElementById('page-info').textContent = '第 ' + (ledgerState.pages.length + 1) + ' 页';
@@ -190,7 +210,7 @@ async function pageProblem() {
     document.getElementById('title').textContent = p.ref + ' ' + p.title;
     const dl = document.getElementById('fields');
     dl.replaceChildren();
-    field(dl, '状态', label(L.status, p.status) + (p.overdue ? '(逾期)' : '') + (p.stage ? ' · ' + label(L.stage, p.stage) : ''));
+    field(dl, '状态', label(L.status, p.status) + (p.overdue ? '(逾期)' : '') + (p.stage && p.status === 'rectifying' ? ' · ' + label(L.stage, p.stage) : ''));
     field(dl, '整改进度', p.progress + '%');
     field(dl, '层级', label(L.level, p.level));
     field(dl, '问题来源', p.source);
@@ -213,7 +233,7 @@ async function pageProblem() {
     fillRows(document.querySelector('#milestones tbody'), p.milestones, m => [m.due, m.target, m.done_on || '']);
     fillRows(document.querySelector('#notes tbody'), p.progress_notes || [], n => [n.on_date, n.percent + '%', n.note, n.actor]);
     fillRows(document.querySelector('#history tbody'), p.history, h => [(h.at || '').replace('T', ' ').slice(0, 19), h.actor,
-      label(L.action, h.action), h.detail && Object.keys(h.detail).length ? JSON.stringify(h.detail) : '']);
+      label(L.action, h.action), detailText(h.detail)]);
     fillRows(document.querySelector('#notices tbody'), p.notices, n => [n.id, label(L.type, n.type) + (n.stage ? '·' + label(L.stage, n.stage) : ''),
       n.unit, n.kind || '', el('span', { class: 'ns ' + n.status }, label(L.notice, n.status)), n.attempts,
       (n.sent_at || '').replace('T', ' ').slice(0, 19), n.last_error || '']);
