@@ -5,8 +5,12 @@
 # 2026-03-02 … 2026-06-30 (`duband --once --now <day>T09:00+08:00` each day, with the office's
 # dubanctl actions of that day at 08:30) and prints what each group receives, day by day.
 #
+# At the end it starts dubanweb, the office console, on the last simulated date with demo users,
+# and prints its address and logins: click through the campaign in a browser (on a terminal it
+# waits for Enter; with --keep it stays up).
+#
 #   scripts/demo.sh [--keep] [--from DATE] [--to DATE] [--quiet]
-#     --keep        leave PostgreSQL running afterwards and print how to connect
+#     --keep        leave PostgreSQL and dubanweb running afterwards and print how to connect
 #     --from/--to   walk a shorter span (default 2026-03-02 … 2026-06-30)
 #     --quiet       print only the summary at the end, not every message
 #
@@ -47,11 +51,13 @@ step() { printf '\n%s== %s%s\n' "$B" "$*" "$R"; }
 WORK=$(mktemp -d /tmp/duban-demo.XXXXXX)
 chmod 755 "$WORK"
 RECEIVER_PID=''
+WEB_PID=''
 PG_STARTED=0
 cleanup() {
   local rc=$?
   set +e
   if [[ -n $RECEIVER_PID ]]; then kill "$RECEIVER_PID" 2>/dev/null; wait "$RECEIVER_PID" 2>/dev/null; fi
+  if [[ -n $WEB_PID && $KEEP == 0 ]]; then kill "$WEB_PID" 2>/dev/null; wait "$WEB_PID" 2>/dev/null; fi
   if [[ $PG_STARTED == 1 && $KEEP == 0 ]]; then bash "$ROOT/tests/harness/pg.sh" stop "$PGDIR" >/dev/null 2>&1; fi
   if [[ $rc -ne 0 ]]; then
     echo "demo.sh: failed (exit $rc); logs kept in $WORK" >&2
@@ -103,6 +109,9 @@ done
 echo "receiver on http://127.0.0.1:$PORT/json/<unit>, log $LOG"
 
 CONF=$WORK/duband.conf
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+WEB_PORT=$(free_port)
+PUBLIC_PORT=$(free_port)
 cat >"$CONF" <<EOF
 ; duband.conf of the demo
 [database]
@@ -110,6 +119,12 @@ dsn = $DUBAN_DSN
 
 [http]
 listen =
+
+[web]
+listen = 127.0.0.1:$WEB_PORT
+public_listen = 127.0.0.1:$PUBLIC_PORT
+base_url = http://127.0.0.1:$WEB_PORT
+objection_contact = 清河区整改办 0000-12345678(工作日 8:30-17:30)
 
 [log]
 level = warning
@@ -337,15 +352,42 @@ if [[ ${#FAILED[@]} -gt 0 ]]; then
   printf '  %s\n' "${FAILED[@]}"
 fi
 
+# ------------------------------------------------------------------ the console
+step "the office console: dubanweb on the last simulated date"
+DEMO_PW=duban-demo-2026
+for u in zgb:office: lingdao:leader: baisha:unit:baisha shuili:unit:water; do
+  IFS=: read -r name role unit <<<"$u"
+  echo "$DEMO_PW" | "$CTL" user add "$name" --role "$role" ${unit:+--unit "$unit"} --password-stdin >/dev/null
+done
+"$BUILD/dubanweb" --now "${TO}T18:00:00$TZOFF" >"$WORK/dubanweb.log" 2>&1 &
+WEB_PID=$!
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$WEB_PORT/login" && break
+  kill -0 "$WEB_PID" 2>/dev/null || { cat "$WORK/dubanweb.log" >&2; exit 1; }
+  sleep 0.1
+done
+cat <<EOF
+  console      http://127.0.0.1:$WEB_PORT/      (from another machine: ssh -L $WEB_PORT:127.0.0.1:$WEB_PORT …)
+  public page  http://127.0.0.1:$PUBLIC_PORT/
+  logins (password $DEMO_PW):
+    zgb      整改办 (office: everything)
+    lingdao  领导 (leader: reads everything)
+    baisha   白沙镇 (unit: progress and acceptance applications of its problems)
+    shuili   区水利局 (unit: accepts or rejects the problems it leads)
+EOF
+if [[ $KEEP == 0 && -t 0 && -t 1 ]]; then
+  read -r -p "  press Enter to stop the console and clean up … " _ || true
+fi
+
 if [[ $KEEP == 1 ]]; then
-  step "PostgreSQL left running (--keep)"
+  step "PostgreSQL and dubanweb left running (--keep)"
   cat <<EOF
   . $PGDIR/env.sh && export PGDATABASE=$DB      # then: psql
   export DUBAN_CONFIG=$WORK/duband.conf
   $CTL --now ${TO}T18:00:00$TZOFF problem list
   $CTL --now ${TO}T18:00:00$TZOFF problem show ZY-2-07
   python3 scripts/demo_show.py $LOG --units demo/units.csv --unit baisha
-  bash tests/harness/pg.sh stop $PGDIR           # when done
+  kill $WEB_PID; bash tests/harness/pg.sh stop $PGDIR   # when done
 EOF
 fi
 [[ ${#FAILED[@]} -eq 0 ]] || exit 1

@@ -27,6 +27,7 @@ struct ctl {
 	const char *note, *reason, *status, *days, *months, *units, *remind;
 	const char *schedule, *period, *problem, *date, *role;
 	bool long_term, overdue, csv, done, dead, password_stdin;
+	bool dry_run;             /* imports: check and apply, then roll back */
 };
 
 /* Returns the open connection, connecting on first use; on failure prints

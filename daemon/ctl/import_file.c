@@ -395,6 +395,10 @@ static int imp_transaction(struct ctl *c, struct imp *im, const struct imp_kind 
 		db_rollback(conn);
 		return imp_report_errors(im);
 	}
+	if (c->dry_run) {   /* everything checked and applied: undo it, report what it would do */
+		db_rollback(conn);
+		return imp_summary(c, im, added, updated);
+	}
 	if (db_commit(conn, err, sizeof(err)) != 0)
 		return ctl_fail(ctl_db_error_code(), "%s: commit failed: %s", im->path, err);
 	return imp_summary(c, im, added, updated);

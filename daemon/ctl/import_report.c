@@ -126,12 +126,14 @@ int imp_summary(struct ctl *c, const struct imp *im, long added, long updated)
 	long unchanged = im->rows - added - updated;
 
 	if (c->json)
-		return ctl_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "file", im->path,
+		return ctl_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:b}", "file", im->path,
 						"rows", (json_int_t)im->rows,
 						"added", (json_int_t)added,
 						"updated", (json_int_t)updated,
-						"unchanged", (json_int_t)unchanged));
-	if (printf("imported %s: %ld row%s, %ld added, %ld updated, %ld unchanged\n", im->path,
+						"unchanged", (json_int_t)unchanged,
+						"dry_run", c->dry_run));
+	if (printf("%s %s: %ld row%s, %ld added, %ld updated, %ld unchanged\n",
+		   c->dry_run ? "dry run (nothing written) of" : "imported", im->path,
 		   im->rows, im->rows == 1 ? "" : "s", added, updated, unchanged) < 0)
 		return ctl_fail(EX_IOERR, "cannot write output");
 	return 0;

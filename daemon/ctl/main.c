@@ -62,7 +62,7 @@ static const char usage_text[] =
 	"  unit add CODE NAME --kind KIND [--parent CODE] | unit import FILE | unit list\n"
 	"  channel add UNIT --kind KIND --url URL [--secret S] [--mention A,B] [--rate N]\n"
 	"  channel import FILE | channel list | channel test UNIT\n"
-	"  problem import FILE [--encoding utf-8|gbk]\n"
+	"  problem import FILE [--encoding utf-8|gbk] [--dry-run]\n"
 	"  problem add --ref R --title T --level L --unit U --supervisors A[,B...] --deadline D\n"
 	"              [--source S] [--category C] [--location X] [--long-term]\n"
 	"  problem milestone REF DATE TARGET | problem milestone REF DATE --done\n"
@@ -85,7 +85,7 @@ enum {
 	OPT_MEASURES, OPT_TARGET, OPT_NOTE, OPT_REASON, OPT_STATUS, OPT_DAYS, OPT_MONTHS,
 	OPT_UNITS, OPT_REMIND, OPT_SCHEDULE, OPT_PERIOD, OPT_PROBLEM, OPT_DATE, OPT_LONG_TERM,
 	OPT_OVERDUE, OPT_CSV, OPT_DONE, OPT_DEAD, OPT_HELP, OPT_VERSION, OPT_ROLE,
-	OPT_PASSWORD_STDIN,
+	OPT_PASSWORD_STDIN, OPT_DRY_RUN,
 };
 
 static const struct option long_options[] = {
@@ -119,6 +119,7 @@ static const struct option long_options[] = {
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"role", required_argument, NULL, OPT_ROLE},
 	{"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{NULL, 0, NULL, 0},
 };
 
@@ -237,6 +238,7 @@ static int parse_options(struct ctl *c, int argc, char **argv)
 		case OPT_DEAD: c->dead = true; break;
 		case OPT_ROLE: c->role = optarg; break;
 		case OPT_PASSWORD_STDIN: c->password_stdin = true; break;
+		case OPT_DRY_RUN: c->dry_run = true; break;
 		case OPT_HELP: fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION: printf("dubanctl %s\n", DUBAN_VERSION); exit(0);
 		default: fputs(usage_text, stderr); return EX_USAGE;

@@ -48,7 +48,7 @@ static bool valid_status(const char *s)
 
 /* The list's query parameters, checked. */
 struct list_args {
-	char *status, *unit, *overdue, *q, *sort, *order, *limit, *after;
+	char *status, *unit, *overdue, *q, *sort, *order, *limit, *after, *level, *source;
 	const struct sort_key *key;
 	bool desc;
 	long page;
@@ -67,6 +67,8 @@ static void list_args_free(struct list_args *a)
 	free(a->limit);
 	free(a->after);
 	free(a->after_value);
+	free(a->level);
+	free(a->source);
 }
 
 /* Reads and checks the parameters; false (replied 400) when one is bad. */
@@ -82,6 +84,19 @@ static bool list_args_read(struct web_job *j, struct list_args *a)
 	a->order = web_query_param(j->query, "order");
 	a->limit = web_query_param(j->query, "limit");
 	a->after = web_query_param(j->query, "after");
+	a->level = web_query_param(j->query, "level");
+	a->source = web_query_param(j->query, "source");
+	if (a->level != NULL && a->level[0] != '\0' && strcmp(a->level, "central") != 0 &&
+	    strcmp(a->level, "provincial") != 0 && strcmp(a->level, "municipal") != 0 &&
+	    strcmp(a->level, "district") != 0) {
+		web_reply_error(j, 400, "bad_request", "level must be central, provincial, municipal"
+				" or district");
+		return false;
+	}
+	if (a->source != NULL && strlen(a->source) > 200) {
+		web_reply_error(j, 400, "bad_request", "source is longer than 200 bytes");
+		return false;
+	}
 	if (a->status != NULL && a->status[0] == '\0') {
 		free(a->status);
 		a->status = NULL;
@@ -187,7 +202,7 @@ void web_api_problems(struct web_job *j, PGconn *conn)
 {
 	struct list_args a;
 	char sql[4096], unit_id[24], limit[24];
-	const char *params[7];
+	const char *params[9];
 	PGresult *r;
 	const char *cmp;
 
@@ -204,6 +219,8 @@ void web_api_problems(struct web_job *j, PGconn *conn)
 	params[4] = a.after_value;
 	params[5] = a.after_id;
 	params[6] = limit;
+	params[7] = a.level != NULL && a.level[0] != '\0' ? a.level : NULL;
+	params[8] = a.source != NULL && a.source[0] != '\0' ? a.source : NULL;
 	cmp = a.desc ? "<" : ">";
 	/* Only whitelisted fragments go into the text; every value is a parameter. The search
 	 * pattern has its LIKE wildcards escaped. */
@@ -215,11 +232,12 @@ void web_api_problems(struct web_job *j, PGconn *conn)
 		 " WHERE" LEDGER_LIST_WHERE
 		 " AND ($4::text IS NULL OR p.ref ILIKE q.pat OR p.title ILIKE q.pat"
 		 "      OR p.location ILIKE q.pat)"
+		 " AND ($8::text IS NULL OR p.level = $8) AND ($9::text IS NULL OR p.source = $9)"
 		 " AND ($5::text IS NULL OR (%s, p.id) %s ($5::%s, $6::bigint))"
 		 " ORDER BY %s %s, p.id %s LIMIT $7::int",
 		 a.key->expr, a.key->expr, cmp, a.key->cast, a.key->expr, a.desc ? "DESC" : "ASC",
 		 a.desc ? "DESC" : "ASC");
-	r = web_sql(j, conn, sql, 7, params);
+	r = web_sql(j, conn, sql, 9, params);
 	if (r == NULL)
 		goto done;
 	web_rollback(conn);

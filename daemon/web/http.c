@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define COOKIE_NAME "duban_session"
 
@@ -34,6 +35,9 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/api/units", web_api_units, false, NULL, 0 },
 	{ EVHTTP_REQ_GET, "/api/bulletin", web_api_bulletin, false, NULL, 0 },
 	{ EVHTTP_REQ_GET, "/api/dashboard", web_api_dashboard, false, NULL, 0 },
+	{ EVHTTP_REQ_POST, "/api/import", web_api_import, false, NULL, WEB_UPLOAD_MAX },
+	{ EVHTTP_REQ_GET, "/api/export/", web_api_export, false, NULL, 0 },
+	{ EVHTTP_REQ_GET, "/import", web_page, true, "import.html", 0 },
 	{ EVHTTP_REQ_GET, "/", web_page, true, "index.html", 0 },
 	{ EVHTTP_REQ_GET, "/ledger", web_page, true, "ledger.html", 0 },
 	{ EVHTTP_REQ_GET, "/problems/", web_page, true, "problem.html", 0 },
@@ -138,6 +142,8 @@ void web_job_free(struct web_job *j)
 	free(j->set_cookie);
 	free(j->disposition);
 	free(j->next_after);
+	if (j->has_fd)
+		close(j->reply_fd);
 	free(j);
 }
 
@@ -168,17 +174,23 @@ static const char *status_reason(int status)
 	}
 }
 
-/* Sends a reply body with the headers every console answer carries. */
-static void send_reply(struct evhttp_request *req, int status, const char *type, const char *body,
-		       size_t len, const char *cache)
+/* Sends a reply body (and then the job's file, if any: *fd is taken) with the headers every
+ * console answer carries. */
+static void send_reply_fd(struct evhttp_request *req, int status, const char *type,
+			  const char *body, size_t len, const char *cache, struct web_job *j)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	struct evbuffer *buf = evbuffer_new();
+	bool failed = buf == NULL || (len > 0 && evbuffer_add(buf, body, len) != 0);
 
 	web_security_headers(req);
 	evhttp_add_header(h, "Content-Type", type);
 	evhttp_add_header(h, "Cache-Control", cache);
-	if (buf == NULL || (len > 0 && evbuffer_add(buf, body, len) != 0)) {
+	if (!failed && j != NULL && j->has_fd) {
+		j->has_fd = false;   /* libevent closes it */
+		failed = evbuffer_add_file(buf, j->reply_fd, 0, j->reply_fd_len) != 0;
+	}
+	if (failed) {
 		if (buf != NULL)
 			evbuffer_free(buf);
 		evhttp_send_error(req, 500, "out of memory");
@@ -186,6 +198,12 @@ static void send_reply(struct evhttp_request *req, int status, const char *type,
 	}
 	evhttp_send_reply(req, status, status_reason(status), buf);
 	evbuffer_free(buf);
+}
+
+static void send_reply(struct evhttp_request *req, int status, const char *type, const char *body,
+		       size_t len, const char *cache)
+{
+	send_reply_fd(req, status, type, body, len, cache, NULL);
 }
 
 void web_job_finish(struct web_job *j)
@@ -217,8 +235,8 @@ void web_job_finish(struct web_job *j)
 		evhttp_add_header(h, "X-Next-After", j->next_after);
 	if (j->reply_len == 0 && j->reply != NULL)
 		j->reply_len = strlen(j->reply);
-	send_reply(j->req, j->status, j->reply_type != NULL ? j->reply_type : "text/plain",
-		   j->reply != NULL ? j->reply : "", j->reply_len, "no-store");
+	send_reply_fd(j->req, j->status, j->reply_type != NULL ? j->reply_type : "text/plain",
+		      j->reply != NULL ? j->reply : "", j->reply_len, "no-store", j);
 	web_job_free(j);
 }
 
@@ -398,7 +416,7 @@ static struct evhttp *listen_on(struct web *w, const char *listen, size_t body_m
 int web_http_start(struct web *w)
 {
 	if (w->cfg.web_listen[0] != '\0') {
-		w->console = listen_on(w, w->cfg.web_listen, WEB_BODY_MAX, console_request);
+		w->console = listen_on(w, w->cfg.web_listen, WEB_UPLOAD_MAX, console_request);
 		if (w->console == NULL)
 			return -1;
 	}

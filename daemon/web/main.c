@@ -77,6 +77,7 @@ static int load_config(struct web *w, const struct options *o)
 		return EX_USAGE;
 	}
 	w->dsn = o->dsn != NULL ? o->dsn : w->cfg.dsn;
+	w->dsn_override = o->dsn;
 	if (!db_dsn_valid(w->dsn)) {
 		fprintf(stderr, "dubanweb: database.dsn is not a valid connection string\n");
 		return EX_CONFIG;

@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "duban/config.h"
 
@@ -57,6 +58,7 @@ struct web {
 	struct event_base *base;
 	struct duban_config cfg;
 	const char *dsn;       /* --dsn, else cfg.dsn */
+	const char *dsn_override; /* --dsn, passed on to dubanctl for imports */
 	bool secure_cookie;    /* web.base_url is https */
 	struct evhttp *console;
 	struct evhttp *public_http;
@@ -93,6 +95,9 @@ struct web_job {
 	char *set_cookie;             /* Set-Cookie header (malloc'd) or NULL */
 	char *disposition;            /* Content-Disposition (malloc'd) or NULL */
 	char *next_after;             /* X-Next-After: the cursor of the next page, or NULL */
+	bool has_fd;                  /* the reply goes on with reply_fd_len bytes of reply_fd */
+	int reply_fd;
+	off_t reply_fd_len;
 	struct web_job *next;         /* pool queues */
 };
 
@@ -152,6 +157,8 @@ void web_api_problem_action(struct web_job *j, PGconn *conn);
 void web_api_units(struct web_job *j, PGconn *conn);
 void web_api_bulletin(struct web_job *j, PGconn *conn);
 void web_api_dashboard(struct web_job *j, PGconn *conn);
+void web_api_import(struct web_job *j, PGconn *conn);
+void web_api_export(struct web_job *j, PGconn *conn);
 
 /* ---- public.c: the public disclosure pages ---- */
 void web_public_request(struct evhttp_request *req, void *arg);

@@ -190,6 +190,9 @@ assert_eq "[]" "$WEB_BODY" "% is searched literally"
 web_expect 400 GET "/api/problems?sort=ref%3BDROP%20TABLE%20x" "$J.clerk"
 web_expect 400 GET "/api/problems?sort=ref&order=asc%3BDROP" "$J.clerk"
 web_expect 400 GET "/api/problems?limit=1%3BDROP" "$J.clerk"
+web_expect 400 GET "/api/problems?level=central%27--" "$J.clerk"
+web_expect 200 GET "/api/problems?source=%27%20OR%20%27%27=%27" "$J.clerk"
+assert_eq "[]" "$WEB_BODY" "a hostile source finds nothing"
 web_expect 400 GET "/api/problems?after=1%27%3BDROP" "$J.clerk"
 web_expect 422 GET "/api/problems?sort=deadline&after=1:%27%3BDROP%20TABLE%20x" "$J.clerk"
 web_expect 404 GET "/api/bulletin?period=2026-02%27%20OR%20%271%27=%271" "$J.clerk"
@@ -199,6 +202,8 @@ assert_eq 6 "$(psql_q "SELECT count(*) FROM duban.problems")" "the ledger is int
 # ---------------------------------------------------------------- filters, search, paging
 web_expect 200 GET "/api/problems?unit=XJ&status=rectifying" "$J.clerk"
 assert_eq "P2 P4 P5" "$(web_json '" ".join(p["ref"] for p in d)')" "filter by unit and status"
+web_expect 200 GET "/api/problems?level=district" "$J.clerk"
+assert_eq "Q1" "$(web_json '" ".join(p["ref"] for p in d)')" "filter by level"
 web_expect 200 GET "/api/problems?overdue=1" "$J.clerk"
 assert_eq "" "$(web_json '" ".join(p["ref"] for p in d)')" "Q1 is no longer rectifying: nothing overdue"
 web_expect 200 GET "/api/problems?q=%E6%B2%B3%E5%B1%B1" "$J.clerk"
@@ -215,6 +220,41 @@ assert_eq "$(ctl unit list --json | "$PYTHON" -c 'import json,sys; print(json.du
   "$(web_json 'json.dumps(d, sort_keys=True)')" "the same shape as dubanctl unit list --json"
 web_expect 200 GET /api/dashboard "$J.boss"
 assert_eq 2 "$(web_json 'd["by_status"]["publicizing"] - 1')" "dashboard counts by status"
+
+# ---------------------------------------------------------------- import (dubanctl's importer)
+printf '编号,层级,问题,主体责任单位,监管责任单位,整改时限\nN1,区级,新问题一,XJ,SLJ,2026-06-30\nN2,区级,新问题二,HS,STHJ,2026年7月31日\n' >"$TEST_TMP/good.csv"
+printf '编号,层级,问题,主体责任单位,监管责任单位,整改时限\nB1,区级,好的一行,XJ,SLJ,2026-06-30\nB2,乡级,层级不对,XJ,SLJ,2026-06-30\nB3,区级,单位不存在,NOPE,SLJ,2026-06-30\n' >"$TEST_TMP/bad.csv"
+upload() {  # upload FILE JAR CSRF QUERY: sets WEB_STATUS WEB_BODY
+  WEB_STATUS=$(curl -s -o "$TEST_TMP/web.body" -w '%{http_code}' -b "$2" ${3:+-H "X-CSRF-Token: $3"} \
+    -H 'Content-Type: text/csv' --data-binary "@$1" "$DWEB_URL/api/import$4")
+  WEB_BODY=$(cat "$TEST_TMP/web.body")
+}
+upload "$TEST_TMP/good.csv" "$J.clerk" "" "?dry_run=1"
+assert_eq 403 "$WEB_STATUS" "import without CSRF"
+for u in boss xj slj; do
+  upload "$TEST_TMP/good.csv" "$J.$u" "${CSRF[$u]}" "?dry_run=1"
+  assert_eq 403 "$WEB_STATUS" "import as $u"
+done
+upload "$TEST_TMP/bad.csv" "$J.clerk" "${CSRF[clerk]}" "?dry_run=1"
+assert_eq 200 "$WEB_STATUS" "dry run of a bad file"
+assert_eq "3 层级|4 主体责任单位" "$(web_json '"|".join(str(e["line"])+" "+e["column"] for e in d)')" "errors with line numbers and columns"
+upload "$TEST_TMP/bad.csv" "$J.clerk" "${CSRF[clerk]}" ""
+assert_eq 422 "$WEB_STATUS" "importing a bad file"
+assert_eq 2 "$(web_json 'len(d["errors"])')" "the errors come with the refusal"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM duban.problems WHERE ref LIKE 'B%'")" "all or nothing"
+upload "$TEST_TMP/good.csv" "$J.clerk" "${CSRF[clerk]}" "?dry_run=1"
+assert_eq "200 []" "$WEB_STATUS $WEB_BODY" "dry run of a good file"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM duban.problems WHERE ref LIKE 'N%'")" "a dry run writes nothing"
+upload "$TEST_TMP/good.csv" "$J.clerk" "${CSRF[clerk]}" ""
+assert_eq 200 "$WEB_STATUS" "import a good file"
+assert_eq "2 2" "$(web_json 'str(d["rows"])+" "+str(d["added"])')" "import summary"
+assert_contains "$(ctl problem show N1 --json)" '"actor": "clerk"' "the import is recorded with the user as actor"
+web_expect 200 GET "/api/export/ledger?unit=HS" "$J.boss"
+assert_contains "$WEB_HEADERS" 'attachment; filename="ledger.csv"' "the export is a download"
+assert_eq "$(printf '\xef\xbb\xbf'; ctl problem list --unit HS --csv)" "$WEB_BODY" "the export is dubanctl's CSV (with a BOM)"
+web_expect 400 GET "/api/export/ledger?unit=--dsn%3Dx" "$J.boss"
+web_expect 404 GET "/api/export/nothing" "$J.boss"
+web_expect 401 GET "/api/export/ledger" ""
 
 # ---------------------------------------------------------------- oversized bodies
 big=$("$PYTHON" -c 'print("{\"percent\":1,\"note\":\"" + "x"*70000 + "\"}")')

@@ -125,6 +125,9 @@ async function loadLedger(after) {
   fillRows(document.querySelector('#ledger tbody'), r.body, x => [problemLink(x.ref), x.title, label(L.level, x.level), x.unit_name,
     x.deadline, x.due || '', x.progress + '%', el('span', { class: 'st ' + x.status + (x.overdue ? ' late' : '') },
       label(L.status, x.status) + (x.overdue ? '·逾期' : '') + (x.stage && x.status === 'rectifying' ? '·' + label(L.stage, x.stage) : '')), (x.updated_at || '').slice(0, 10)]);
+  const ex = new URLSearchParams();
+  for (const k of ['status', 'unit']) if (p.get(k)) ex.set(k, p.get(k));
+  document.getElementById('export').href = '/api/export/ledger' + (ex.toString() ? '?' + ex.toString() : '');
   ledgerState.after = r.headers.get('X-Next-After');
   document.getElementById('next').disabled = !ledgerState.after;
   document.getElementById('page-info').textContent = '第 ' + (ledgerState.pages.length + 1) + ' 页';
@@ -285,7 +288,55 @@ function pageLogin() {
   }
 }
 
-const pages = { index: pageIndex, ledger: pageLedger, problem: pageProblem, units: pageUnits, bulletin: pageBulletin };
+async function pageImport() {
+  const form = document.getElementById('import-form');
+  const file = document.getElementById('file');
+  const confirmBtn = document.getElementById('confirm');
+  const result = document.getElementById('import-result');
+  const send = async dry => {
+    const f = file.files[0];
+    if (!f) throw new Error('请选择文件');
+    const enc = document.getElementById('encoding').value;
+    const q = new URLSearchParams();
+    if (dry) q.set('dry_run', '1');
+    if (enc) q.set('encoding', enc);
+    const r = await fetch('/api/import?' + q.toString(), { method: 'POST', credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': session.csrf, 'Content-Type': 'application/octet-stream' }, body: f });
+    const body = await r.json().catch(() => null);
+    return { status: r.status, body };
+  };
+  const showErrors = list => {
+    fillRows(document.querySelector('#import-errors tbody'), list, e => [e.line, e.column || '', e.message]);
+    document.getElementById('errors-box').hidden = list.length === 0;
+  };
+  file.addEventListener('change', () => { confirmBtn.disabled = true; result.hidden = true; showErrors([]); });
+  form.addEventListener('submit', async e => {
+    e.preventDefault();
+    showError(''); result.hidden = true; confirmBtn.disabled = true;
+    try {
+      const r = await send(true);
+      if (r.status !== 200) throw new Error((r.body && r.body.message) || ('HTTP ' + r.status));
+      showErrors(r.body);
+      result.textContent = r.body.length ? '发现 ' + r.body.length + ' 处错误,请改正后重新检查。' : '检查通过,没有发现错误,可以确认导入。';
+      result.className = r.body.length ? 'error' : 'ok';
+      result.hidden = false;
+      confirmBtn.disabled = r.body.length > 0;
+    } catch (err) { showError(err.message); }
+  });
+  confirmBtn.addEventListener('click', async () => {
+    showError(''); confirmBtn.disabled = true;
+    try {
+      const r = await send(false);
+      if (r.status === 422) { showErrors(r.body.errors || []); throw new Error(r.body.message); }
+      if (r.status !== 200) throw new Error((r.body && r.body.message) || ('HTTP ' + r.status));
+      result.textContent = '已导入 ' + r.body.rows + ' 行:新增 ' + r.body.added + ',更新 ' + r.body.updated + ',未变 ' + r.body.unchanged + '。';
+      result.className = 'ok';
+      result.hidden = false;
+    } catch (err) { showError(err.message); }
+  });
+}
+
+const pages = { import: pageImport, index: pageIndex, ledger: pageLedger, problem: pageProblem, units: pageUnits, bulletin: pageBulletin };
 
 async function main() {
   const page = document.body.dataset.page;
@@ -294,6 +345,7 @@ async function main() {
     session = (await api('/api/session')).body;
     document.getElementById('who').textContent = session.name + '(' + label(L.role, session.role) + (session.unit ? ' · ' + session.unit : '') + ')';
     document.getElementById('logout-csrf').value = session.csrf;
+    if (session.role === 'office') for (const a of document.querySelectorAll('.office-only')) a.hidden = false;
     const nav = document.querySelector('[data-nav="' + page + '"]');
     if (nav) nav.classList.add('here');
     await pages[page]();
