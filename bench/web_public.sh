@@ -60,7 +60,6 @@ CONF
 export DUBAN_CONFIG=$WORK/duband.conf
 NOW=2026-03-09T09:00:00+08:00
 "$BUILD/dubanctl" migrate >/dev/null
-[[ -f draft/web_users.sql ]] && psql -XAtq -v ON_ERROR_STOP=1 -f draft/web_users.sql >/dev/null
 "$BUILD/dubanctl" unit add XJ 新街镇 --kind town >/dev/null
 "$BUILD/dubanctl" unit add SLJ 区水利局 --kind department >/dev/null
 psql -XAtq -v ON_ERROR_STOP=1 <<SQL

@@ -92,13 +92,13 @@ static int load_config(struct web *w, const struct options *o)
 	return 0;
 }
 
-/* A schema older or newer than the binary's is refused (78); an unreachable database is not
+/* A schema (or SQL code) older or newer than the binary's is refused (78); an unreachable database is not
  * (the workers reconnect, answering 503 meanwhile). */
 static int check_schema(struct web *w)
 {
 	char err[512];
 	PGconn *c = db_connect(w->dsn, err, sizeof(err));
-	int version;
+	struct migrate_state st = { -1, "" };
 
 	if (c == NULL) {
 		db_mask_password(w->dsn, err, sizeof(err));
@@ -106,11 +106,10 @@ static int check_schema(struct web *w)
 			  err);
 		return 0;
 	}
-	version = migrate_db_version(c, err, sizeof(err));
+	if (migrate_db_state(c, &st, err, sizeof(err)) != 0)
+		st.version = 0;   /* no schema yet: refused below, saying what to run */
 	PQfinish(c);
-	if (version < 0)
-		version = 0;
-	if (migrate_check(version, err, sizeof(err)) != 0) {
+	if (migrate_check(&st, err, sizeof(err)) != 0) {
 		log_event(LOG_ERR, "event=schema error=\"%s\"", err);
 		fprintf(stderr, "dubanweb: %s\n", err);
 		return EX_CONFIG;

@@ -8,9 +8,6 @@
 NOW=2026-03-09T09:00:00+08:00
 duban_test_db web_api
 ctl --dsn "$DUBAN_DSN" migrate >/dev/null
-if [[ -f $DUBAN_SOURCE/draft/web_users.sql ]]; then
-  psql -XAtq -v ON_ERROR_STOP=1 -f "$DUBAN_SOURCE/draft/web_users.sql" >/dev/null
-fi
 port=$(free_port)
 pport=$(free_port)
 duban_config web.listen=127.0.0.1:$port web.public_listen=127.0.0.1:$pport \

@@ -18,9 +18,6 @@ pport=$(free_port)
 duban_config web.listen=127.0.0.1:$port web.public_listen=127.0.0.1:$pport \
   "web.objection_contact=区整改办 0571-12345678(工作日)"
 ctl migrate >/dev/null
-if [[ -f $DUBAN_SOURCE/draft/web_users.sql ]]; then
-  psql -XAtq -v ON_ERROR_STOP=1 -f "$DUBAN_SOURCE/draft/web_users.sql" >/dev/null
-fi
 export DWEB_URL=http://127.0.0.1:$port PUB_URL=http://127.0.0.1:$pport
 receiver_start web
 
