@@ -125,13 +125,16 @@ int imp_summary(struct ctl *c, const struct imp *im, long added, long updated)
 {
 	long unchanged = im->rows - added - updated;
 
-	if (c->json)
-		return ctl_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:b}", "file", im->path,
-						"rows", (json_int_t)im->rows,
-						"added", (json_int_t)added,
-						"updated", (json_int_t)updated,
-						"unchanged", (json_int_t)unchanged,
-						"dry_run", c->dry_run));
+	if (c->json) {
+		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "file", im->path,
+				      "rows", (json_int_t)im->rows, "added", (json_int_t)added,
+				      "updated", (json_int_t)updated, "unchanged", (json_int_t)unchanged);
+		if (o != NULL && c->dry_run && json_object_set_new(o, "dry_run", json_true()) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
+		return ctl_print_json(o);
+	}
 	if (printf("%s %s: %ld row%s, %ld added, %ld updated, %ld unchanged\n",
 		   c->dry_run ? "dry run (nothing written) of" : "imported", im->path,
 		   im->rows, im->rows == 1 ? "" : "s", added, updated, unchanged) < 0)
