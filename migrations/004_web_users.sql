@@ -1,4 +1,4 @@
--- 003: the console's users, their sessions and failed logins (SPEC §5 `user`, §10; dubanctl
+-- 004: the console's users, their sessions and failed logins (SPEC §5 `user`, §10; dubanctl
 -- user, dubanweb). Passwords only as argon2id hashes; a session only as the SHA-256 of its
 -- cookie token. The statements that use these tables are in daemon/web/auth.c and
 -- daemon/ctl/ctl_users.c (no SQL functions).
