@@ -25,6 +25,8 @@
 #   on_exit CMD...                        run CMD at exit (LIFO); do not set your own EXIT trap
 #   pg_private                            switch this test to its own PostgreSQL cluster
 #   pg_restart / pg_halt / pg_resume      restart / stop / start that private cluster
+#   pg_standby / pg_crash_primary / pg_promote_standby
+#                                         a synchronous streaming standby of it; failover
 set -euo pipefail
 
 : "${DUBAN_BUILD:?DUBAN_BUILD must point at the build directory}"
@@ -313,3 +315,26 @@ pg_restart() { _lib_need_private pg_restart; bash "$HARNESS/pg.sh" restart "$_LI
 # pg_halt: stop the private cluster (fast), keeping its data; pg_resume starts it again (same port).
 pg_halt() { _lib_need_private pg_halt; bash "$HARNESS/pg.sh" halt "$_LIB_PG_PRIVATE" >/dev/null; }
 pg_resume() { _lib_need_private pg_resume; bash "$HARNESS/pg.sh" start "$_LIB_PG_PRIVATE" >/dev/null; }
+
+# pg_standby: a synchronous streaming standby of the private cluster (pg.sh replica: pg_basebackup
+# -R, as postgres), on the first free port from $DUBAN_PG_FIRST_PORT + 50; the primary commits
+# only once the standby has the commit. Exports PRIMARY_HOST PRIMARY_PORT (the private cluster)
+# and STANDBY_HOST STANDBY_PORT. Stopped at exit.
+pg_standby() {
+  _lib_need_private pg_standby
+  _LIB_PG_STANDBY=$TEST_TMP/standby
+  on_exit "bash '$HARNESS/pg.sh' stop '$_LIB_PG_STANDBY' >/dev/null 2>&1"
+  DUBAN_PG_FIRST_PORT=$((${DUBAN_PG_FIRST_PORT:-55432} + 50)) \
+    bash "$HARNESS/pg.sh" replica "$_LIB_PG_STANDBY" "$_LIB_PG_PRIVATE" >/dev/null
+  export PRIMARY_HOST=$PGHOST PRIMARY_PORT=$PGPORT
+  STANDBY_HOST=$(. "$_LIB_PG_STANDBY/env.sh"; echo "$PGHOST")
+  STANDBY_PORT=$(. "$_LIB_PG_STANDBY/env.sh"; echo "$PGPORT")
+  export STANDBY_HOST STANDBY_PORT
+}
+# pg_crash_primary: the private cluster fails (stop -m immediate, no shutdown checkpoint).
+pg_crash_primary() { _lib_need_private pg_crash_primary; bash "$HARNESS/pg.sh" crash "$_LIB_PG_PRIVATE" >/dev/null; }
+# pg_promote_standby: the standby becomes the primary; PGHOST/PGPORT (psql) now point at it.
+pg_promote_standby() {
+  bash "$HARNESS/pg.sh" promote "${_LIB_PG_STANDBY:?pg_standby first}" >/dev/null
+  export PGHOST=$STANDBY_HOST PGPORT=$STANDBY_PORT
+}

@@ -7,6 +7,14 @@
 #   pg.sh halt DIR      stop (-m fast) but keep everything; `start DIR` brings it back on the same port
 #   pg.sh status DIR    exit 0 when the cluster accepts connections
 #   pg.sh env DIR       print DIR/env.sh (for `eval "$(pg.sh env DIR)"`)
+#   pg.sh replica DIR PRIMARY_DIR
+#                       a streaming standby of the running cluster in PRIMARY_DIR: pg_basebackup -R
+#                       into DIR, cluster_name duban_standby, started on the first free port from
+#                       $DUBAN_PG_FIRST_PORT; the primary then commits synchronously with it
+#                       (synchronous_standby_names, synchronous_commit = on) and this returns
+#                       once the standby streams as 'sync'
+#   pg.sh crash DIR     stop at once (-m immediate), keeping the data: a primary that fails
+#   pg.sh promote DIR   promote the standby in DIR to a primary (pg_ctl promote -w)
 #
 # DIR/env.sh exports PGHOST (unix socket directory), PGPORT, PGUSER=postgres, PGHOST_TCP=127.0.0.1
 # and defines `duban_test_db NAME`, which drops and creates database NAME and exports PGDATABASE,
@@ -15,10 +23,11 @@
 # port from 55432 upward. Runs as user postgres (via runuser) when invoked as root.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop|restart|halt|status|env DIR" >&2; exit 64; }
-[[ $# -eq 2 ]] || usage
+usage() { echo "usage: $0 start|stop|restart|halt|crash|promote|status|env DIR | replica DIR PRIMARY_DIR" >&2; exit 64; }
+[[ $# -eq 2 || ( $# -eq 3 && $1 == replica ) ]] || usage
 CMD=$1
 DIR=$2
+PRIMARY_DIR=${3:-}
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd -P)
 
@@ -175,10 +184,8 @@ stop_server() {  # $1 = fast|immediate
   fi
 }
 
-cmd_start() {
-  load_state
-  if running; then write_env; echo "pg.sh: reusing PostgreSQL on port $PORT (socket $SOCKDIR)"; return 0; fi
-
+# Chooses PGBASE (data and log) and SOCKDIR for DIR, reachable by the server user.
+prepare_dirs() {
   if [[ -z $PGBASE || ! -d $PGBASE ]]; then
     if [[ $(id -u) -eq 0 ]]; then chown "$PGOWNER" "$DIR"; fi
     if pg_can_write "$DIR"; then
@@ -201,7 +208,12 @@ cmd_start() {
   fi
   save_state
   if [[ $PGBASE != "$DIR" ]]; then ln -sfn "$PGBASE/pg.log" "$DIR/pg.log"; fi
+}
 
+cmd_start() {
+  load_state
+  if running; then write_env; echo "pg.sh: reusing PostgreSQL on port $PORT (socket $SOCKDIR)"; return 0; fi
+  prepare_dirs
   if [[ ! -f $PGBASE/data/PG_VERSION ]]; then
     rm -rf "$PGBASE/data"
     init_cluster
@@ -240,6 +252,51 @@ cmd_restart() {
   write_env
 }
 
+cmd_replica() {
+  local psock pport line _
+  [[ -f $PRIMARY_DIR/state.sh ]] || die "no cluster in $PRIMARY_DIR"
+  # shellcheck disable=SC1091
+  line=$(. "$PRIMARY_DIR/state.sh"; printf '%s %s' "$PORT" "$SOCKDIR")
+  pport=${line%% *}
+  psock=${line#* }
+  load_state
+  [[ ! -f ${PGBASE:-/nonexistent}/data/PG_VERSION ]] || die "$DIR already holds a cluster"
+  prepare_dirs
+  rm -rf "$PGBASE/data"
+  as_pg "$PGBIN/pg_basebackup" -D "$PGBASE/data" -h "$psock" -p "$pport" -U postgres \
+        -X stream -R --checkpoint=fast >"$PGBASE/basebackup.log" 2>&1 \
+    || { cat "$PGBASE/basebackup.log" >&2; die "pg_basebackup failed"; }
+  printf "\n# --- duban test harness: standby ---\ncluster_name = 'duban_standby'\nhot_standby = on\n" \
+    | as_pg sh -c "cat >> '$PGBASE/data/postgresql.conf'"
+  PORT=''
+  start_server
+  write_env
+  psql -XAtq -h "$psock" -p "$pport" -U postgres -d postgres \
+    -c "ALTER SYSTEM SET synchronous_standby_names = 'duban_standby'" \
+    -c "ALTER SYSTEM SET synchronous_commit = 'on'" -c "SELECT pg_reload_conf()" >/dev/null \
+    || die "cannot make the primary synchronous"
+  for _ in $(seq 1 240); do
+    if [[ $(psql -XAtq -h "$psock" -p "$pport" -U postgres -d postgres -c \
+          "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'duban_standby'") == sync ]]; then
+      echo "pg.sh: synchronous standby on port $PORT (socket $SOCKDIR) of the primary on port $pport"
+      return 0
+    fi
+    sleep 0.25
+  done
+  die "the standby did not become a synchronous standby"
+}
+
+cmd_crash() {
+  load_state
+  stop_server immediate
+}
+
+cmd_promote() {
+  load_state
+  running || die "no running cluster in $DIR"
+  as_pg "$PGBIN/pg_ctl" -D "$PGBASE/data" -w -t 60 promote >/dev/null || die "promote failed"
+}
+
 cmd_status() {
   load_state
   running
@@ -254,6 +311,9 @@ case $CMD in
   stop) cmd_stop ;;
   restart) cmd_restart ;;
   halt) cmd_halt ;;
+  crash) cmd_crash ;;
+  promote) cmd_promote ;;
+  replica) cmd_replica ;;
   status) cmd_status ;;
   env) [[ -f $ENVFILE ]] || die "$ENVFILE missing (run start first)"; cat "$ENVFILE" ;;
   *) usage ;;
