@@ -24,7 +24,12 @@ CREATE OR REPLACE FUNCTION duban.problem_doc(p duban.problems) RETURNS jsonb LAN
                       WITH ORDINALITY s(id, ord) JOIN duban.units u ON u.id = s.id),
     'deadline', p.deadline, 'long_term', p.long_term, 'measures', p.measures,
     'target', p.target, 'progress', p.progress, 'status', p.status,
-    'applied_on', p.applied_on, 'accepted_on', p.accepted_on, 'closed_on', p.closed_on))
+    'applied_on', p.applied_on, 'accepted_on', p.accepted_on, 'closed_on', p.closed_on,
+    'stage_done', p.stage_done, 'contact', nullif(p.contact, ''), 'verified', p.verified,
+    'ordered', p.ordered, 'penalized', p.penalized, 'fine', trim_scale(p.fine),
+    'investigated', p.investigated, 'detained_admin', p.detained_admin,
+    'detained_criminal', p.detained_criminal, 'interviewed', p.interviewed,
+    'accountable', p.accountable))
 $$;
 
 -- The changed keys of two documents as {key: {before, after}}, or NULL when equal.
@@ -69,11 +74,15 @@ BEGIN
             FROM new_rows n JOIN old_rows o ON o.id = n.id
            WHERE (n.ref, n.level, n.source, n.category, n.title, n.location, n.unit_id,
                   n.supervisor_ids, n.deadline, n.long_term, n.measures, n.target, n.progress,
-                  n.status, n.applied_on, n.accepted_on, n.closed_on)
+                  n.status, n.applied_on, n.accepted_on, n.closed_on, n.stage_done, n.contact,
+                  n.verified, n.ordered, n.penalized, n.fine, n.investigated, n.detained_admin,
+                  n.detained_criminal, n.interviewed, n.accountable)
                  IS DISTINCT FROM
                  (o.ref, o.level, o.source, o.category, o.title, o.location, o.unit_id,
                   o.supervisor_ids, o.deadline, o.long_term, o.measures, o.target, o.progress,
-                  o.status, o.applied_on, o.accepted_on, o.closed_on)) d
+                  o.status, o.applied_on, o.accepted_on, o.closed_on, o.stage_done, o.contact,
+                  o.verified, o.ordered, o.penalized, o.fine, o.investigated, o.detained_admin,
+                  o.detained_criminal, o.interviewed, o.accountable)) d
    WHERE diff IS NOT NULL;
   RETURN NULL;
 END $$;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define U_IDEO_SPACE "\xE3\x80\x80" /* U+3000 */
 #define U_NBSP "\xC2\xA0"
@@ -300,6 +301,7 @@ int parse_status(const char *s, const char **out, char *err, size_t errlen)
 {
     static const struct parse_alias t[] = {
         {"rectifying", "rectifying"}, {"正在办理", "rectifying"}, {"阶段办结", "rectifying"},
+        {"stage_done", "rectifying"},
         {"closed", "closed"},         {"已办结", "closed"},       {NULL, NULL}};
     const char *b;
     size_t n;
@@ -311,6 +313,109 @@ int parse_status(const char *s, const char **out, char *err, size_t errlen)
     }
     return parse_word(s, t, out, "status",
                       "rectifying, 正在办理, 阶段办结, closed, 已办结", err, errlen);
+}
+
+int parse_status_stage_done(const char *s)
+{
+    const char *b;
+    size_t n;
+
+    parse_trim(s, &b, &n);
+    return (n == strlen("阶段办结") && memcmp(b, "阶段办结", n) == 0) ||
+           (n == strlen("stage_done") && strncasecmp(b, "stage_done", n) == 0);
+}
+
+int parse_verified(const char *s, const char **out, char *err, size_t errlen)
+{
+    static const struct parse_alias t[] = {
+        {"属实", "属实"},      {"true", "属实"},        {"yes", "属实"},
+        {"是", "属实"},        {"部分属实", "部分属实"}, {"partly", "部分属实"},
+        {"不属实", "不属实"},  {"false", "不属实"},     {"no", "不属实"},
+        {"否", "不属实"},      {NULL, NULL}};
+    const char *b;
+    size_t n;
+
+    parse_trim(s, &b, &n);
+    if (n == 0) {
+        *out = NULL;
+        return 0;
+    }
+    return parse_word(s, t, out, "verification", "属实, 部分属实, 不属实", err, errlen);
+}
+
+int parse_count(const char *s, long *out, char *err, size_t errlen)
+{
+    const char *b, *p, *end;
+    size_t n;
+    char show[64];
+    long v = 0;
+
+    parse_trim(s, &b, &n);
+    if (n == 0)
+        return parse_err(err, errlen, "the number is empty");
+    end = b + n;
+    for (p = b; p < end && *p >= '0' && *p <= '9' && v <= 1000000; p++)
+        v = v * 10 + (*p - '0');
+    if (p < end && *p == '.' && p > b) {
+        const char *z = p + 1;
+
+        while (z < end && *z == '0')
+            z++;
+        if (z == end)
+            p = end;
+    }
+    if (p == b || p != end)
+        return parse_err(err, errlen, "invalid number \"%s\" (a whole number, e.g. 3)",
+                         parse_show(show, sizeof show, b, n));
+    if (v > 1000000)
+        return parse_err(err, errlen, "number %s out of range 0-1000000",
+                         parse_show(show, sizeof show, b, n));
+    *out = v;
+    return 0;
+}
+
+int parse_wan(const char *s, char *out, size_t outlen, char *err, size_t errlen)
+{
+    const char *b, *p, *end, *dot = NULL;
+    size_t n, ip;
+    char show[64];
+
+    parse_trim(s, &b, &n);
+    if (n >= strlen("万元") && memcmp(b + n - strlen("万元"), "万元", strlen("万元")) == 0)
+        n -= strlen("万元");
+    else if (n >= strlen("万") && memcmp(b + n - strlen("万"), "万", strlen("万")) == 0)
+        n -= strlen("万");
+    parse_trim_span(&b, &n);
+    if (n == 0)
+        return parse_err(err, errlen, "the amount is empty");
+    end = b + n;
+    for (p = b; p < end; p++) {
+        if (*p == '.' && dot == NULL)
+            dot = p;
+        else if (*p < '0' || *p > '9')
+            break;
+    }
+    ip = (size_t)((dot != NULL ? dot : end) - b);
+    if (p != end || ip == 0 || (dot != NULL && (end - dot - 1 < 1 || end - dot - 1 > 4)))
+        return parse_err(err, errlen, "invalid amount \"%s\" (万元, e.g. 12.5, at most 4 "
+                         "decimals)", parse_show(show, sizeof show, b, n));
+    while (ip > 1 && *b == '0') {
+        b++;
+        ip--;
+        n--;
+    }
+    if (ip > 8)
+        return parse_err(err, errlen, "amount %s 万元 is too large",
+                         parse_show(show, sizeof show, b, n));
+    while (dot != NULL && n > ip + 1 && b[n - 1] == '0')
+        n--;                       /* 12.50 → 12.5 */
+    if (n == ip + 1)
+        n = ip;                    /* 12. or 12.0 → 12 */
+    if (n + 1 > outlen)
+        return parse_err(err, errlen, "amount too long");
+    memcpy(out, b, n);
+    out[n] = '\0';
+    return 0;
 }
 
 /* Strips a trailing % or ％ (and whitespace before it) from b[0..*n). */
@@ -513,6 +618,34 @@ static const struct {
     {"整改进度", PARSE_COL_PROGRESS},
     {"进度", PARSE_COL_PROGRESS},
     {"完成进度", PARSE_COL_PROGRESS},
+    {"contact", PARSE_COL_CONTACT},
+    {"责任人", PARSE_COL_CONTACT},
+    {"联系人", PARSE_COL_CONTACT},
+    {"责任人及电话", PARSE_COL_CONTACT},
+    {"责任人及联系电话", PARSE_COL_CONTACT},
+    {"verified", PARSE_COL_VERIFIED},
+    {"属实", PARSE_COL_VERIFIED},
+    {"是否属实", PARSE_COL_VERIFIED},
+    {"核实情况", PARSE_COL_VERIFIED},
+    {"ordered", PARSE_COL_ORDERED},
+    {"责令整改", PARSE_COL_ORDERED},
+    {"penalized", PARSE_COL_PENALIZED},
+    {"立案处罚", PARSE_COL_PENALIZED},
+    {"fine", PARSE_COL_FINE},
+    {"罚款金额", PARSE_COL_FINE},
+    {"罚款", PARSE_COL_FINE},
+    {"investigated", PARSE_COL_INVESTIGATED},
+    {"立案侦查", PARSE_COL_INVESTIGATED},
+    {"detainedadmin", PARSE_COL_DETAINED_ADMIN},
+    {"拘留行政", PARSE_COL_DETAINED_ADMIN},
+    {"行政拘留", PARSE_COL_DETAINED_ADMIN},
+    {"detainedcriminal", PARSE_COL_DETAINED_CRIMINAL},
+    {"拘留刑事", PARSE_COL_DETAINED_CRIMINAL},
+    {"刑事拘留", PARSE_COL_DETAINED_CRIMINAL},
+    {"interviewed", PARSE_COL_INTERVIEWED},
+    {"约谈", PARSE_COL_INTERVIEWED},
+    {"accountable", PARSE_COL_ACCOUNTABLE},
+    {"问责", PARSE_COL_ACCOUNTABLE},
 };
 
 /* Length of an ignorable header character at p[0..n) (space, BOM, _ - * ＊), 0 if none. */
@@ -584,7 +717,9 @@ const char *parse_col_name(enum parse_col col)
     static const char *const names[PARSE_COL_COUNT] = {
         "unknown",  "ref",       "level",    "source",    "category", "title",
         "location", "unit",      "supervisors", "deadline", "long_term", "measures",
-        "target",   "status",    "closed_on", "progress"};
+        "target",   "status",    "closed_on", "progress", "contact", "verified",
+        "ordered",  "penalized", "fine",     "investigated", "detained_admin",
+        "detained_criminal", "interviewed", "accountable"};
 
     int i = (int)col;
 

@@ -28,6 +28,10 @@ struct ctl {
 	const char *schedule, *period, *problem, *date, *role;
 	bool long_term, overdue, csv, done, dead, password_stdin;
 	bool dry_run;             /* imports: check and apply, then roll back */
+	const char *out;          /* export --out FILE */
+	/* problem enforce */
+	const char *verified, *ordered, *penalized, *fine, *investigated, *detained_admin;
+	const char *detained_criminal, *interviewed, *accountable;
 };
 
 /* Returns the open connection, connecting on first use; on failure prints
@@ -68,6 +72,7 @@ int cmd_problem_accept(struct ctl *c);
 int cmd_problem_reject(struct ctl *c);
 int cmd_problem_object(struct ctl *c);
 int cmd_problem_reopen(struct ctl *c);
+int cmd_problem_enforce(struct ctl *c);
 int cmd_problem_show(struct ctl *c);
 int cmd_problem_list(struct ctl *c);
 int cmd_report_submit(struct ctl *c);
@@ -83,5 +88,6 @@ int cmd_user_add(struct ctl *c);
 int cmd_user_list(struct ctl *c);
 int cmd_user_disable(struct ctl *c);
 int cmd_user_password(struct ctl *c);
+int cmd_export(struct ctl *c);
 
 #endif

@@ -15,7 +15,8 @@ static int check_status(const char *s)
 			"open)", s);
 }
 
-/* The CSV's status column speaks the import vocabulary: open items are rectifying. */
+/* The CSV's status column speaks the import vocabulary: open items are rectifying, or
+ * stage_done (阶段办结) when their current stage target is met. */
 static int csv_statuses(json_t *rows)
 {
 	size_t i;
@@ -23,8 +24,11 @@ static int csv_statuses(json_t *rows)
 
 	json_array_foreach(rows, i, row) {
 		const char *st = json_string_value(json_object_get(row, "status"));
+		const char *open = json_is_true(json_object_get(row, "stage_done")) ?
+				   "stage_done" : "rectifying";
+
 		if (st != NULL && strcmp(st, "closed") != 0 &&
-		    json_object_set_new(row, "status", json_string("rectifying")) != 0)
+		    json_object_set_new(row, "status", json_string(open)) != 0)
 			return ctl_fail(EX_SOFTWARE, "out of memory");
 	}
 	return 0;
@@ -38,6 +42,10 @@ static int print_csv(json_t *rows)
 		{"unit", "unit"}, {"supervisors", "supervisors"}, {"deadline", "deadline"},
 		{"long_term", "long_term"}, {"measures", "measures"}, {"target", "target"},
 		{"status", "status"}, {"closed_on", "closed_on"}, {"progress", "progress"},
+		{"contact", "contact"}, {"verified", "verified"}, {"ordered", "ordered"},
+		{"penalized", "penalized"}, {"fine", "fine"}, {"investigated", "investigated"},
+		{"detained_admin", "detained_admin"}, {"detained_criminal", "detained_criminal"},
+		{"interviewed", "interviewed"}, {"accountable", "accountable"},
 		{NULL, NULL},
 	};
 	int rc = csv_statuses(rows);

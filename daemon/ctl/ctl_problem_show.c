@@ -30,6 +30,28 @@ static void print_supervisors(const json_t *p)
 	fputc('\n', stdout);
 }
 
+/* The enforcement figures of seed 003's attachment 2, on one line. */
+static void print_enforcement(const json_t *p)
+{
+	char line[512];
+	const json_t *v = json_object_get(p, "verified");
+
+	snprintf(line, sizeof(line), "核实 %s, 责令整改 %" JSON_INTEGER_FORMAT " 家, 立案处罚 %"
+		 JSON_INTEGER_FORMAT " 家, 罚款 %g 万元, 立案侦查 %" JSON_INTEGER_FORMAT " 件, 拘留 行政 %"
+		 JSON_INTEGER_FORMAT " 人 刑事 %" JSON_INTEGER_FORMAT " 人, 约谈 %" JSON_INTEGER_FORMAT
+		 " 人, 问责 %" JSON_INTEGER_FORMAT " 人",
+		 json_is_string(v) ? json_string_value(v) : "未核实",
+		 json_integer_value(json_object_get(p, "ordered")),
+		 json_integer_value(json_object_get(p, "penalized")),
+		 json_number_value(json_object_get(p, "fine")),
+		 json_integer_value(json_object_get(p, "investigated")),
+		 json_integer_value(json_object_get(p, "detained_admin")),
+		 json_integer_value(json_object_get(p, "detained_criminal")),
+		 json_integer_value(json_object_get(p, "interviewed")),
+		 json_integer_value(json_object_get(p, "accountable")));
+	print_field("enforcement", line);
+}
+
 static void print_fields(const json_t *p)
 {
 	char unit[512], progress[64];
@@ -55,6 +77,10 @@ static void print_fields(const json_t *p)
 	print_field("applied on", str(p, "applied_on"));
 	print_field("accepted on", str(p, "accepted_on"));
 	print_field("closed on", str(p, "closed_on"));
+	print_field("stage done", json_is_true(json_object_get(p, "stage_done")) ?
+		    "yes (阶段办结)" : "no");
+	print_field("contact", str(p, "contact"));
+	print_enforcement(p);
 }
 
 static void print_milestones(const json_t *p)

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#define IMP_MAX_COLS 24
+#define IMP_MAX_COLS 32
 #define IMP_ERROR_CAP 1000      /* errors printed; the rest are counted */
 #define IMP_SQL_ERROR_LIMIT "1000"
 #define IMP_COL_NONE (-1)       /* an error tied to no column: "FILE:LINE: message" */

@@ -1,5 +1,6 @@
 /* import_problem_rows: checks one row of the office's problem ledger in C (required
- * cells, level, units by code or name, supervisors, dates, yes/no, status, progress) and
+ * cells, level, units by code or name, supervisors, dates, yes/no, status and 阶段办结,
+ * progress, contact, the enforcement figures) and
  * streams it to the staging table. Keeps nothing per row: O(1) memory in the rows. */
 #include "import.h"
 #include "duban/parse.h"
@@ -157,16 +158,32 @@ static void row_deadline(struct imp *im)
 		imp_put_raw(im, day);
 }
 
-static void row_long_term(struct imp *im)
+/* Whether the status cell says 阶段办结; -1 when the file has no status column. */
+static int row_stage_done(struct imp *im)
+{
+	char *v = imp_cell(im, PARSE_COL_STATUS);
+
+	return v == NULL ? -1 : parse_status_stage_done(v);
+}
+
+/* long_term: the cell, or true for 阶段办结 (a stage target is met: a long-term problem). */
+static void row_long_term(struct imp *im, int stage_done)
 {
 	char *v = imp_cell(im, PARSE_COL_LONG_TERM);
 	char msg[ROW_MSG];
 	int yes;
 
-	if (v == NULL) {
-		imp_put_null(im);
+	if (v == NULL || *v == '\0') {
+		if (stage_done == 1)
+			imp_put_bool(im, 1);
+		else
+			imp_put_null(im);
 	} else if (parse_bool(v, 0, &yes, msg, sizeof(msg)) != 0) {
 		imp_error(im, im->rec.line, PARSE_COL_LONG_TERM, "%s", msg);
+		imp_put_null(im);
+	} else if (!yes && stage_done == 1) {
+		imp_error(im, im->rec.line, PARSE_COL_LONG_TERM, "\"%s\" says not long-term, but "
+			  "阶段办结 is for long-term problems with stage targets", v);
 		imp_put_null(im);
 	} else {
 		imp_put_bool(im, yes);
@@ -232,9 +249,82 @@ static void row_progress(struct imp *im)
 	}
 }
 
+/* stage_done: 阶段办结 (true), another status (false), or NULL (no status column or an
+ * empty cell: the ledger's value stands). */
+static void row_stage_flag(struct imp *im, int stage_done)
+{
+	char *v = imp_cell(im, PARSE_COL_STATUS);
+
+	if (stage_done < 0 || *v == '\0')
+		imp_put_null(im);
+	else
+		imp_put_bool(im, stage_done);
+}
+
+static void row_verified(struct imp *im)
+{
+	char *v = imp_cell(im, PARSE_COL_VERIFIED);
+	char msg[ROW_MSG];
+	const char *word;
+
+	if (v == NULL || parse_verified(v, &word, msg, sizeof(msg)) != 0) {
+		if (v != NULL)
+			imp_error(im, im->rec.line, PARSE_COL_VERIFIED, "%s", msg);
+		imp_put_null(im);
+		return;
+	}
+	imp_put_text(im, word);
+}
+
+/* An enforcement count; an empty cell keeps the ledger's value (NULL). */
+static void row_count(struct imp *im, int col)
+{
+	char *v = imp_cell(im, col);
+	char msg[ROW_MSG];
+	long n;
+
+	if (v == NULL || *v == '\0') {
+		imp_put_null(im);
+	} else if (parse_count(v, &n, msg, sizeof(msg)) != 0) {
+		imp_error(im, im->rec.line, col, "%s", msg);
+		imp_put_null(im);
+	} else {
+		imp_put_long(im, n);
+	}
+}
+
+static void row_fine(struct imp *im)
+{
+	char *v = imp_cell(im, PARSE_COL_FINE);
+	char msg[ROW_MSG], wan[32];
+
+	if (v == NULL || *v == '\0') {
+		imp_put_null(im);
+	} else if (parse_wan(v, wan, sizeof(wan), msg, sizeof(msg)) != 0) {
+		imp_error(im, im->rec.line, PARSE_COL_FINE, "%s", msg);
+		imp_put_null(im);
+	} else {
+		imp_put_raw(im, wan);
+	}
+}
+
+static void row_enforcement(struct imp *im)
+{
+	row_verified(im);
+	row_count(im, PARSE_COL_ORDERED);
+	row_count(im, PARSE_COL_PENALIZED);
+	row_fine(im);
+	row_count(im, PARSE_COL_INVESTIGATED);
+	row_count(im, PARSE_COL_DETAINED_ADMIN);
+	row_count(im, PARSE_COL_DETAINED_CRIMINAL);
+	row_count(im, PARSE_COL_INTERVIEWED);
+	row_count(im, PARSE_COL_ACCOUNTABLE);
+}
+
 int imp_problem_row(struct imp *im, const struct imp_units *units)
 {
 	const char *status;
+	int stage_done = row_stage_done(im);
 
 	imp_put_long(im, im->rec.line);
 	row_required_text(im, PARSE_COL_REF, "every problem needs its ledger number");
@@ -246,12 +336,15 @@ int imp_problem_row(struct imp *im, const struct imp_units *units)
 	row_unit(im, units);
 	row_supervisors(im, units);
 	row_deadline(im);
-	row_long_term(im);
+	row_long_term(im, stage_done);
 	imp_put_text(im, imp_cell(im, PARSE_COL_MEASURES));
 	imp_put_text(im, imp_cell(im, PARSE_COL_TARGET));
 	status = row_status(im);
 	imp_put_raw(im, status != NULL ? status : "\\N");
 	row_closed_on(im, status);
 	row_progress(im);
+	row_stage_flag(im, stage_done);
+	imp_put_text(im, imp_cell(im, PARSE_COL_CONTACT));
+	row_enforcement(im);
 	return imp_copy_row_end(im);
 }

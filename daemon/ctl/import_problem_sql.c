@@ -14,7 +14,10 @@ const char imp_problem_stage_sql[] =
 	"CREATE TEMP TABLE imp_problems ("
 	" line int NOT NULL, ref text, level text, source text, category text, title text,"
 	" location text, unit_id int, supervisor_ids int[], deadline date, long_term boolean,"
-	" measures text, target text, status text, closed_on date, progress smallint"
+	" measures text, target text, status text, closed_on date, progress smallint,"
+	" stage_done boolean, contact text, verified text, ordered int, penalized int,"
+	" fine numeric, investigated int, detained_admin int, detained_criminal int,"
+	" interviewed int, accountable int"
 	") ON COMMIT DROP";
 
 const char imp_problem_copy_sql[] = "COPY pg_temp.imp_problems FROM STDIN";
@@ -56,19 +59,34 @@ static const char progress_note_sql[] =
 
 static const char insert_sql[] =
 	"INSERT INTO duban.problems (ref, level, source, category, title, location, unit_id,"
-	" supervisor_ids, deadline, long_term, measures, target, progress, status, closed_on)"
+	" supervisor_ids, deadline, long_term, measures, target, progress, status, closed_on,"
+	" stage_done, contact, verified, ordered, penalized, fine, investigated, detained_admin,"
+	" detained_criminal, interviewed, accountable)"
 	" SELECT s.ref, s.level, coalesce(s.source, ''), coalesce(s.category, ''), s.title,"
 	" coalesce(s.location, ''), s.unit_id, s.supervisor_ids, s.deadline,"
 	" coalesce(s.long_term, false), coalesce(s.measures, ''), coalesce(s.target, ''),"
 	" coalesce(s.progress, CASE WHEN s.status = 'closed' THEN 100 ELSE 0 END),"
-	" coalesce(s.status, 'rectifying'), s.closed_on"
+	" coalesce(s.status, 'rectifying'), s.closed_on, coalesce(s.stage_done, false),"
+	" coalesce(s.contact, ''), s.verified, coalesce(s.ordered, 0), coalesce(s.penalized, 0),"
+	" coalesce(s.fine, 0), coalesce(s.investigated, 0), coalesce(s.detained_admin, 0),"
+	" coalesce(s.detained_criminal, 0), coalesce(s.interviewed, 0),"
+	" coalesce(s.accountable, 0)"
 	" FROM pg_temp.imp_work s WHERE s.pid IS NULL ORDER BY s.line";
 
-/* The columns an import may change on an existing problem (never status: §4). */
+/* The columns an import may change on an existing problem (never status: §4), each with
+ * the file column that carries it: 阶段办结 comes in the status column and makes a
+ * problem long-term, so the status column also carries stage_done and long_term. */
 static const struct {
 	enum parse_col col;
 	const char *name;
 } update_cols[] = {
+	{PARSE_COL_STATUS, "stage_done"},   {PARSE_COL_CONTACT, "contact"},
+	{PARSE_COL_VERIFIED, "verified"},   {PARSE_COL_ORDERED, "ordered"},
+	{PARSE_COL_PENALIZED, "penalized"}, {PARSE_COL_FINE, "fine"},
+	{PARSE_COL_INVESTIGATED, "investigated"},
+	{PARSE_COL_DETAINED_ADMIN, "detained_admin"},
+	{PARSE_COL_DETAINED_CRIMINAL, "detained_criminal"},
+	{PARSE_COL_INTERVIEWED, "interviewed"}, {PARSE_COL_ACCOUNTABLE, "accountable"},
 	{PARSE_COL_LEVEL, "level"},         {PARSE_COL_SOURCE, "source"},
 	{PARSE_COL_CATEGORY, "category"},   {PARSE_COL_TITLE, "title"},
 	{PARSE_COL_LOCATION, "location"},   {PARSE_COL_UNIT, "unit_id"},
@@ -77,6 +95,14 @@ static const struct {
 	{PARSE_COL_TARGET, "target"},       {PARSE_COL_CLOSED_ON, "closed_on"},
 	{PARSE_COL_PROGRESS, "progress"},
 };
+
+/* Whether the file carries update column i. */
+static int col_present(const struct imp *im, size_t i)
+{
+	if (strcmp(update_cols[i].name, "long_term") == 0 && imp_has(im, PARSE_COL_STATUS))
+		return 1;
+	return imp_has(im, update_cols[i].col);
+}
 
 struct sqlbuf {
 	char s[4096];
@@ -110,11 +136,11 @@ static void add_distinct(const struct imp *im, struct sqlbuf *b)
 
 	sql_add(b, "(");
 	for (size_t i = 0, k = 0; i < n; i++)
-		if (imp_has(im, update_cols[i].col))
+		if (col_present(im, i))
 			sql_add(b, "%sp.%s", k++ == 0 ? "" : ", ", update_cols[i].name);
 	sql_add(b, ") IS DISTINCT FROM (");
 	for (size_t i = 0, k = 0; i < n; i++)
-		if (imp_has(im, update_cols[i].col))
+		if (col_present(im, i))
 			sql_add(b, "%scoalesce(s.%s, p.%s)", k++ == 0 ? "" : ", ",
 				update_cols[i].name, update_cols[i].name);
 	sql_add(b, ")");
@@ -128,7 +154,7 @@ static int build_update(const struct imp *im, struct sqlbuf *b)
 
 	sql_add(b, "UPDATE duban.problems p SET ");
 	for (size_t i = 0; i < n; i++) {
-		if (!imp_has(im, update_cols[i].col))
+		if (!col_present(im, i))
 			continue;
 		sql_add(b, "%s%s = coalesce(s.%s, p.%s)", first ? "" : ", ", update_cols[i].name,
 			update_cols[i].name, update_cols[i].name);

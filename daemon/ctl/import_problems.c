@@ -24,6 +24,16 @@ static const struct imp_column problem_cols[PARSE_COL_COUNT] = {
 	[PARSE_COL_STATUS] = {"status", "办理状态", 0, NULL},
 	[PARSE_COL_CLOSED_ON] = {"closed_on", "办结日期", 0, NULL},
 	[PARSE_COL_PROGRESS] = {"progress", "整改进度", 0, NULL},
+	[PARSE_COL_CONTACT] = {"contact", "责任人", 0, NULL},
+	[PARSE_COL_VERIFIED] = {"verified", "是否属实", 0, NULL},
+	[PARSE_COL_ORDERED] = {"ordered", "责令整改(家)", 0, NULL},
+	[PARSE_COL_PENALIZED] = {"penalized", "立案处罚(家)", 0, NULL},
+	[PARSE_COL_FINE] = {"fine", "罚款金额(万元)", 0, NULL},
+	[PARSE_COL_INVESTIGATED] = {"investigated", "立案侦查(件)", 0, NULL},
+	[PARSE_COL_DETAINED_ADMIN] = {"detained_admin", "拘留(人) 行政", 0, NULL},
+	[PARSE_COL_DETAINED_CRIMINAL] = {"detained_criminal", "拘留(人) 刑事", 0, NULL},
+	[PARSE_COL_INTERVIEWED] = {"interviewed", "约谈(人)", 0, NULL},
+	[PARSE_COL_ACCOUNTABLE] = {"accountable", "问责(人)", 0, NULL},
 };
 
 static int problem_classify(const char *cell)

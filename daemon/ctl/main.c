@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{"problem", "reject", cmd_problem_reject},
 	{"problem", "object", cmd_problem_object},
 	{"problem", "reopen", cmd_problem_reopen},
+	{"problem", "enforce", cmd_problem_enforce},
 	{"problem", "show", cmd_problem_show},
 	{"problem", "list", cmd_problem_list},
 	{"report", "submit", cmd_report_submit},
@@ -48,6 +49,7 @@ static const struct command commands[] = {
 	{"notice", "list", cmd_notice_list},
 	{"notice", "retry", cmd_notice_retry},
 	{"calendar", "import", cmd_calendar_import},
+	{"export", NULL, cmd_export},
 	{"policy", "show", cmd_policy_show},
 	{"policy", "set", cmd_policy_set},
 	{"user", "add", cmd_user_add},
@@ -69,6 +71,9 @@ static const char usage_text[] =
 	"  problem progress REF PERCENT [--note TEXT]\n"
 	"  problem apply REF | accept REF | reject REF --reason T | object REF --reason T\n"
 	"  problem reopen REF --deadline D --reason T\n"
+	"  problem enforce REF [--verified V] [--ordered N] [--penalized N] [--fine WAN]\n"
+	"              [--investigated N] [--detained-admin N] [--detained-criminal N]\n"
+	"              [--interviewed N] [--accountable N]\n"
 	"  problem show REF | problem list [--status S] [--unit U] [--overdue] [--csv]\n"
 	"  report submit UNIT SCHEDULE PERIOD | report list [--schedule S] [--period P]\n"
 	"  schedule add NAME --days LIST [--months LIST] --units CODES [--remind LIST]\n"
@@ -76,7 +81,9 @@ static const char usage_text[] =
 	"  notice list [--status pending|sent|dead] | notice retry ID... | notice retry --dead\n"
 	"  calendar import FILE | policy show | policy set KEY VALUE\n"
 	"  user add NAME --role office|leader|unit [--unit CODE] --password-stdin\n"
-	"  user list | user disable NAME | user password NAME --password-stdin\n";
+	"  user list | user disable NAME | user password NAME --password-stdin\n"
+	"  export TABLE [--period P] [--unit U] --out FILE.xlsx|FILE.csv\n"
+	"         (TABLE: ledger attachment1 attachment2 bulletin closure)\n";
 
 enum {
 	OPT_CONFIG = 256, OPT_DSN, OPT_NOW, OPT_JSON, OPT_ACTOR, OPT_KIND, OPT_PARENT, OPT_URL,
@@ -85,7 +92,9 @@ enum {
 	OPT_MEASURES, OPT_TARGET, OPT_NOTE, OPT_REASON, OPT_STATUS, OPT_DAYS, OPT_MONTHS,
 	OPT_UNITS, OPT_REMIND, OPT_SCHEDULE, OPT_PERIOD, OPT_PROBLEM, OPT_DATE, OPT_LONG_TERM,
 	OPT_OVERDUE, OPT_CSV, OPT_DONE, OPT_DEAD, OPT_HELP, OPT_VERSION, OPT_ROLE,
-	OPT_PASSWORD_STDIN, OPT_DRY_RUN,
+	OPT_PASSWORD_STDIN, OPT_DRY_RUN, OPT_OUT,
+	OPT_VERIFIED, OPT_ORDERED, OPT_PENALIZED, OPT_FINE, OPT_INVESTIGATED, OPT_DETAINED_ADMIN,
+	OPT_DETAINED_CRIMINAL, OPT_INTERVIEWED, OPT_ACCOUNTABLE,
 };
 
 static const struct option long_options[] = {
@@ -120,6 +129,16 @@ static const struct option long_options[] = {
 	{"role", required_argument, NULL, OPT_ROLE},
 	{"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"out", required_argument, NULL, OPT_OUT},
+	{"verified", required_argument, NULL, OPT_VERIFIED},
+	{"ordered", required_argument, NULL, OPT_ORDERED},
+	{"penalized", required_argument, NULL, OPT_PENALIZED},
+	{"fine", required_argument, NULL, OPT_FINE},
+	{"investigated", required_argument, NULL, OPT_INVESTIGATED},
+	{"detained-admin", required_argument, NULL, OPT_DETAINED_ADMIN},
+	{"detained-criminal", required_argument, NULL, OPT_DETAINED_CRIMINAL},
+	{"interviewed", required_argument, NULL, OPT_INTERVIEWED},
+	{"accountable", required_argument, NULL, OPT_ACCOUNTABLE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -239,6 +258,16 @@ static int parse_options(struct ctl *c, int argc, char **argv)
 		case OPT_ROLE: c->role = optarg; break;
 		case OPT_PASSWORD_STDIN: c->password_stdin = true; break;
 		case OPT_DRY_RUN: c->dry_run = true; break;
+		case OPT_OUT: c->out = optarg; break;
+		case OPT_VERIFIED: c->verified = optarg; break;
+		case OPT_ORDERED: c->ordered = optarg; break;
+		case OPT_PENALIZED: c->penalized = optarg; break;
+		case OPT_FINE: c->fine = optarg; break;
+		case OPT_INVESTIGATED: c->investigated = optarg; break;
+		case OPT_DETAINED_ADMIN: c->detained_admin = optarg; break;
+		case OPT_DETAINED_CRIMINAL: c->detained_criminal = optarg; break;
+		case OPT_INTERVIEWED: c->interviewed = optarg; break;
+		case OPT_ACCOUNTABLE: c->accountable = optarg; break;
 		case OPT_HELP: fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION: printf("dubanctl %s\n", DUBAN_VERSION); exit(0);
 		default: fputs(usage_text, stderr); return EX_USAGE;

@@ -16,6 +16,11 @@
 	" 'deadline', p.deadline, 'long_term', p.long_term, 'measures', p.measures," \
 	" 'target', p.target, 'progress', p.progress, 'status', p.status," \
 	" 'applied_on', p.applied_on, 'accepted_on', p.accepted_on, 'closed_on', p.closed_on," \
+	" 'stage_done', p.stage_done, 'contact', p.contact, 'verified', p.verified," \
+	" 'ordered', p.ordered, 'penalized', p.penalized, 'fine', trim_scale(p.fine)," \
+	" 'investigated', p.investigated, 'detained_admin', p.detained_admin," \
+	" 'detained_criminal', p.detained_criminal, 'interviewed', p.interviewed," \
+	" 'accountable', p.accountable," \
 	" 'due', p.ladder_due," \
 	" 'overdue', p.status = 'rectifying' AND p.ladder_due < duban.today()," \
 	" 'stage', duban.stage_name(p.ladder_stage)," \

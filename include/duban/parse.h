@@ -29,6 +29,23 @@ int parse_bool(const char *s, int def, int *out, char *err, size_t errlen);
  * (closed, 已办结); anything else is refused with the list of allowed values. */
 int parse_status(const char *s, const char **out, char *err, size_t errlen);
 
+/* Whether an import status is 阶段办结 (also "stage_done"): a long-term problem whose
+ * current stage target is met (SPEC §6). */
+int parse_status_stage_done(const char *s);
+
+/* 属实 / 部分属实 / 不属实 (also true/partly/false, yes/no) → that Chinese word (static).
+ * Empty → *out = NULL (not verified yet). */
+int parse_verified(const char *s, const char **out, char *err, size_t errlen);
+
+/* An enforcement count (firms, cases, persons): a whole number 0–1000000; "80.0" is 80.
+ * Empty is an error (callers decide what an empty cell means first). */
+int parse_count(const char *s, long *out, char *err, size_t errlen);
+
+/* A fine in 万元: a decimal number ≥ 0 with at most 4 decimals, at most 99999999, an optional
+ * 万元/万 after it, e.g. "12.5", "3 万元". out gets it normalised ("12.5"; needs 32 bytes).
+ * Empty is an error. */
+int parse_wan(const char *s, char *out, size_t outlen, char *err, size_t errlen);
+
 /* Progress: whole number 0–100, optionally "80.0", optionally followed by % or ％.
  * Empty is an error (callers decide what an empty cell means first). */
 int parse_progress(const char *s, int *out, char *err, size_t errlen);
@@ -62,6 +79,16 @@ enum parse_col {
     PARSE_COL_STATUS,
     PARSE_COL_CLOSED_ON,
     PARSE_COL_PROGRESS,
+    PARSE_COL_CONTACT,
+    PARSE_COL_VERIFIED,
+    PARSE_COL_ORDERED,
+    PARSE_COL_PENALIZED,
+    PARSE_COL_FINE,
+    PARSE_COL_INVESTIGATED,
+    PARSE_COL_DETAINED_ADMIN,
+    PARSE_COL_DETAINED_CRIMINAL,
+    PARSE_COL_INTERVIEWED,
+    PARSE_COL_ACCOUNTABLE,
     PARSE_COL_COUNT
 };
 

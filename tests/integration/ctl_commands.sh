@@ -164,7 +164,7 @@ import csv, sys
 raw = open(sys.argv[1], "rb").read()
 assert raw.endswith(b"\r\n"), raw[-10:]
 rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8", newline="")))
-assert list(rows[0].keys()) == "ref,level,source,category,title,location,unit,supervisors,deadline,long_term,measures,target,status,closed_on,progress".split(","), rows[0].keys()
+assert list(rows[0].keys()) == "ref,level,source,category,title,location,unit,supervisors,deadline,long_term,measures,target,status,closed_on,progress,contact,verified,ordered,penalized,fine,investigated,detained_admin,detained_criminal,interviewed,accountable".split(","), rows[0].keys()
 r = rows[0]
 assert (r["ref"], r["supervisors"], r["deadline"], r["long_term"], r["progress"], r["title"]) == \
        ("ZY-07", "D1;D2", "2026-03-31", "yes", "45", "xx 河道非法采砂"), r

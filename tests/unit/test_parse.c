@@ -351,6 +351,18 @@ static void test_header_columns(void **state)
         {"\xE3\x80\x80" "整改 措施\n", PARSE_COL_MEASURES},
         {"*编号", PARSE_COL_REF},
         {"备注", PARSE_COL_UNKNOWN},
+        {"责任人", PARSE_COL_CONTACT},
+        {"contact", PARSE_COL_CONTACT},
+        {"是否属实", PARSE_COL_VERIFIED},
+        {"责令整改(家)", PARSE_COL_ORDERED},
+        {"立案处罚（家）", PARSE_COL_PENALIZED},
+        {"罚款金额(万元)", PARSE_COL_FINE},
+        {"立案侦查(件)", PARSE_COL_INVESTIGATED},
+        {"拘留(人) 行政", PARSE_COL_DETAINED_ADMIN},
+        {"拘留(人)刑事", PARSE_COL_DETAINED_CRIMINAL},
+        {"detained_criminal", PARSE_COL_DETAINED_CRIMINAL},
+        {"约谈(人)", PARSE_COL_INTERVIEWED},
+        {"问责(人)", PARSE_COL_ACCOUNTABLE},
         {"", PARSE_COL_UNKNOWN},
         {"refs", PARSE_COL_UNKNOWN},
         {"编号编号编号编号编号编号编号编号编号编号编号编号编号编号编号编号编号编号编号编号编号编号编号",
@@ -366,7 +378,52 @@ static void test_header_columns(void **state)
     assert_string_equal(parse_col_name(PARSE_COL_LONG_TERM), "long_term");
     assert_string_equal(parse_col_name(PARSE_COL_PROGRESS), "progress");
     assert_string_equal(parse_col_name(PARSE_COL_UNKNOWN), "unknown");
+    assert_string_equal(parse_col_name(PARSE_COL_DETAINED_ADMIN), "detained_admin");
+    assert_string_equal(parse_col_name(PARSE_COL_ACCOUNTABLE), "accountable");
     assert_string_equal(parse_col_name(PARSE_COL_COUNT), "unknown");
+}
+
+static void test_enforcement_values(void **state)
+{
+    char err[256], wan[32];
+    const char *v;
+    long n;
+
+    (void)state;
+    assert_int_equal(parse_status_stage_done(" 阶段办结 "), 1);
+    assert_int_equal(parse_status_stage_done("正在办理"), 0);
+    assert_int_equal(parse_status_stage_done(""), 0);
+    word_ok(parse_verified, "属实", "属实");
+    word_ok(parse_verified, "部分属实", "部分属实");
+    word_ok(parse_verified, "partly", "部分属实");
+    word_ok(parse_verified, "不属实", "不属实");
+    assert_int_equal(parse_verified(" ", &v, err, sizeof err), 0);
+    assert_null(v);
+    word_bad(parse_verified, "大概", "allowed: 属实, 部分属实, 不属实");
+    assert_int_equal(parse_count("3", &n, err, sizeof err), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(parse_count(" 12.0 ", &n, err, sizeof err), 0);
+    assert_int_equal(n, 12);
+    assert_int_equal(parse_count("1000000", &n, err, sizeof err), 0);
+    assert_int_equal(parse_count("1000001", &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, "out of range"));
+    assert_int_equal(parse_count("-1", &n, err, sizeof err), -1);
+    assert_int_equal(parse_count("2.5", &n, err, sizeof err), -1);
+    assert_int_equal(parse_count("", &n, err, sizeof err), -1);
+    assert_int_equal(parse_wan("12.50", wan, sizeof wan, err, sizeof err), 0);
+    assert_string_equal(wan, "12.5");
+    assert_int_equal(parse_wan(" 3 万元", wan, sizeof wan, err, sizeof err), 0);
+    assert_string_equal(wan, "3");
+    assert_int_equal(parse_wan("007.0", wan, sizeof wan, err, sizeof err), 0);
+    assert_string_equal(wan, "7");
+    assert_int_equal(parse_wan("0.0125万", wan, sizeof wan, err, sizeof err), 0);
+    assert_string_equal(wan, "0.0125");
+    assert_int_equal(parse_wan("1.23456", wan, sizeof wan, err, sizeof err), -1);
+    assert_non_null(strstr(err, "at most 4 decimals"));
+    assert_int_equal(parse_wan("-3", wan, sizeof wan, err, sizeof err), -1);
+    assert_int_equal(parse_wan("1e3", wan, sizeof wan, err, sizeof err), -1);
+    assert_int_equal(parse_wan("123456789", wan, sizeof wan, err, sizeof err), -1);
+    assert_int_equal(parse_wan("", wan, sizeof wan, err, sizeof err), -1);
 }
 
 static void period_ok(const char *s, enum parse_period_kind kind, int y, int num, int day,
@@ -475,7 +532,7 @@ int main(void)
         cmocka_unit_test(test_status),         cmocka_unit_test(test_progress),
         cmocka_unit_test(test_list),           cmocka_unit_test(test_unit_kind),
         cmocka_unit_test(test_header_columns), cmocka_unit_test(test_period),
-        cmocka_unit_test(test_iso_time),
+        cmocka_unit_test(test_iso_time),       cmocka_unit_test(test_enforcement_values),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
