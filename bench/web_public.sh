@@ -7,6 +7,8 @@
 #   (1) GET / on web.public_listen: N requests, C concurrent, keep-alive   → requests/s
 #   (2) the same burst while a console user reads the ledger (GET /api/problems, 1 at a time)
 #       → the console's median latency with and without the burst
+#   (3) dubanweb's own CPU time per public request (from /proc): what one core sustains, a
+#       figure that does not depend on what else the machine is doing
 #
 #   bench/web_public.sh [--build DIR] [-n N] [-c C] [--problems P] [--keep]
 set -euo pipefail
@@ -87,11 +89,18 @@ console_median() {  # median ms of 50 sequential GET /api/problems?limit=50
 }
 echo "public page: $SIZE bytes; $PROBLEMS problems (200 in publicity); ab -n $N -c $C -k"
 quiet=$(console_median)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$WEB_PID/stat"; }
+t0=$(cpu_ticks)
 ab -q -k -n "$N" -c "$C" "http://127.0.0.1:$PPORT/" >"$WORK/ab.txt" 2>&1 &
 AB=$!
 sleep 1
 busy=$(console_median)
 wait "$AB"
+t1=$(cpu_ticks)
+hz=$(getconf CLK_TCK)
+# dubanweb's own CPU per public request (includes the 50 console requests: a bound from above)
+us=$(awk -v t="$((t1 - t0))" -v hz="$hz" -v n="$N" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
+per_core=$(awk -v us="$us" 'BEGIN {printf "%.0f", (us > 0 ? 1e6 / us : 0)}')
 rps=$(awk '/^Requests per second/ {print $4}' "$WORK/ab.txt")
 failed=$(awk '/^Failed requests/ {print $3}' "$WORK/ab.txt")
 p99=$(awk '/^ *99%/ {print $2}' "$WORK/ab.txt")
@@ -99,5 +108,6 @@ echo
 echo "| metric | target | measured |"
 echo "| --- | --- | --- |"
 echo "| public GET / (requests/s, $C concurrent, keep-alive) | ≥ 2,000 | $rps (failed: $failed, 99th percentile $p99 ms) |"
+echo "| dubanweb CPU per public request (→ requests/s per core) | — | $us µs (→ $per_core/s) |"
 echo "| console GET /api/problems median, alone | — | $quiet ms |"
 echo "| console GET /api/problems median, during the burst | not slowed | $busy ms |"

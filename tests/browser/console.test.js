@@ -65,12 +65,15 @@ async function asOffice(browser, problems) {
   await page.check('input[name=overdue]');
   await page.click('#filters button[type=submit]');
   await page.waitForFunction(() => location.search.includes('overdue=1'));
-  await page.waitForSelector('#ledger tbody tr td a');
+  // the filtered page has replaced the first one: every row says overdue
+  await page.waitForFunction(() => {
+    const st = [...document.querySelectorAll('#ledger tbody .st')];
+    return st.length > 0 && st.every(s => s.textContent.includes('逾期'));
+  });
   const refs = await page.$$eval('#ledger tbody tr td:first-child', tds => tds.map(t => t.textContent));
   check(refs.includes(LATE) && refs.every(r => r.length > 0), 'the overdue filter lists ' + LATE);
   const statuses = await page.$$eval('#ledger tbody .st', s => s.map(x => x.textContent));
   check(statuses.every(s => s.includes('逾期')), 'only overdue problems under the filter');
-  await page.click('#first');
   await page.fill('input[name=q]', '采砂');
   await page.click('#filters button[type=submit]');
   await page.waitForFunction(() => [...document.querySelectorAll('#ledger tbody tr')].every(r => r.textContent.includes('采砂')));
