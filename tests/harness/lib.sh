@@ -49,6 +49,10 @@ unset DUBAN_CONFIG DUBAN_NOW
 PYTHON=${PYTHON:-$(python3 -c 'import sys; print(sys.executable)')}
 export PYTHON
 
+# Seconds to wait for a helper process (receiver, server) to become ready: generous, because a
+# loaded machine can be slow to start an interpreter; it only costs time when something is wrong.
+DUBAN_START_WAIT=${DUBAN_START_WAIT:-120}
+
 # ------------------------------------------------------------------ cleanup
 _LIB_EXIT_CMDS=()
 declare -A _LIB_RECEIVER_PIDS=()
@@ -152,14 +156,31 @@ psql_q() { psql -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 ctl() { "$DUBAN_BUILD/dubanctl" "$@"; }
 dband() { "$DUBAN_BUILD/duband" "$@"; }
 
-# free_port: print a TCP port that is free on 127.0.0.1 right now.
+# free_port: print a TCP port that is free on 127.0.0.1 right now, outside the ports the test
+# PostgreSQL clusters take (pg.sh counts up from $DUBAN_PG_FIRST_PORT, default 55432): a private
+# cluster restarted by pg_restart must find its port free again.
 free_port() {
-  "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  "$PYTHON" - "${DUBAN_PG_FIRST_PORT:-55432}" <<'PY'
+import socket, sys
+first = int(sys.argv[1])
+avoid = set(range(first, first + 100)) | set(range(55432, 55532))
+held = []
+while True:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    if port not in avoid:
+        print(port)
+        break
+    held.append(s)   # keep it bound so that the next bind gets another port
+PY
 }
 
 # duban_config [section.key=value ...]: write $TEST_TMP/duband.conf with database.dsn=$DUBAN_DSN,
-# http.listen=127.0.0.1:<free port> and the given settings (which may override those two), and
-# export DUBAN_CONFIG (read by both programs), DUBAN_HTTP_PORT, DUBAN_HTTP_URL.
+# http.listen=127.0.0.1:<free port>, delivery.timeout=60 and the given settings (which may
+# override those three), and export DUBAN_CONFIG (read by both programs), DUBAN_HTTP_PORT,
+# DUBAN_HTTP_URL. The long request timeout: on a loaded machine the receiver may take more than
+# the default 10 s to answer, which would count a retry the test did not mean to provoke.
 duban_config() {
   local f=$TEST_TMP/duband.conf kv sec key val port
   local -A vals=()
@@ -167,6 +188,7 @@ duban_config() {
   port=$(free_port)
   vals[database.dsn]=${DUBAN_DSN:?call duban_test_db first}; order+=(database.dsn)
   vals[http.listen]=127.0.0.1:$port; order+=(http.listen)
+  vals[delivery.timeout]=60; order+=(delivery.timeout)
   for kv in "$@"; do
     key=${kv%%=*}
     val=${kv#*=}
@@ -202,15 +224,13 @@ dband_start() {
   export DBAND_PID DBAND_LOG
 }
 
-# dband_stop [PID] [SECONDS]: SIGTERM the daemon (default $DBAND_PID), wait for it (default 15 s,
+# dband_stop [PID] [SECONDS]: SIGTERM the daemon (default $DBAND_PID), wait for it (default 60 s,
 # then SIGKILL and fail); sets DBAND_RC to its exit status and returns 0.
 dband_stop() {
-  local pid=${1:-$DBAND_PID} secs=${2:-15} i
+  local pid=${1:-$DBAND_PID} secs=${2:-60} end
   kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < secs * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
+  end=$(($(_lib_ms) + secs * 1000))
+  while kill -0 "$pid" 2>/dev/null && (($(_lib_ms) < end)); do sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then
     kill -KILL "$pid" 2>/dev/null || true
     fail "duband $pid did not exit within $secs s of SIGTERM"
@@ -233,22 +253,32 @@ dband_kill() {
 # RECEIVER_LOG ($TEST_TMP/receiver.NAME.log) and RECEIVER_NAME. Several receivers may run; the
 # variables describe the last one started. Stopped at exit.
 receiver_start() {
-  local name=${1:?usage: receiver_start NAME [options]} out pid port i
+  local name=${1:?usage: receiver_start NAME [options]} out pid port end
   shift
   out=$TEST_TMP/receiver.$name.out
   RECEIVER_LOG=$TEST_TMP/receiver.$name.log
   : >"$RECEIVER_LOG"
-  "$PYTHON" "$HARNESS/receiver.py" --port 0 --log "$RECEIVER_LOG" "$@" >"$out" 2>&1 &
+  # Create the out file here, not in the background shell: the loop below may read it before
+  # that shell has run its redirection.
+  : >"$out"
+  "$PYTHON" "$HARNESS/receiver.py" --port 0 --log "$RECEIVER_LOG" "$@" >>"$out" 2>&1 &
   pid=$!
   _LIB_RECEIVER_PIDS[$name]=$pid
   port=''
-  for ((i = 0; i < 100; i++)); do
+  end=$(($(_lib_ms) + DUBAN_START_WAIT * 1000))
+  while :; do
     port=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$out")
     [[ -n $port ]] && break
-    kill -0 "$pid" 2>/dev/null || { cat "$out" >&2; fail "receiver $name died at start"; }
+    if ! kill -0 "$pid" 2>/dev/null; then
+      cat "$out" >&2
+      fail "receiver $name exited before printing READY <port> (output above)"
+    fi
+    if (($(_lib_ms) >= end)); then
+      cat "$out" >&2
+      fail "receiver $name did not print READY <port> into $out within $DUBAN_START_WAIT s"
+    fi
     sleep 0.1
   done
-  [[ -n $port ]] || { cat "$out" >&2; fail "receiver $name not ready"; }
   export RECEIVER_NAME=$name RECEIVER_PORT=$port RECEIVER_URL=http://127.0.0.1:$port RECEIVER_LOG
 }
 
@@ -273,15 +303,23 @@ receiver_set() {
 received() { "$PYTHON" "$HARNESS/received.py" "$RECEIVER_LOG" "$@"; }
 
 # ------------------------------------------------------------------ waiting
-# wait_until SECONDS CMD...: run CMD every 0.2 s until it succeeds; returns 1 after SECONDS.
-#   wait_until 20 grep -q 'sweep done' "$DBAND_LOG" || fail "no sweep"
+# _lib_ms: milliseconds since the epoch, without a fork.
+_lib_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((10#$t / 1000)); }
+
+# wait_until SECONDS CMD...: run CMD every 0.2 s until it succeeds; returns 1 after SECONDS, and
+# then says on stderr what it waited for. CMD's own output is discarded. Bounds only cost time
+# when something is broken, so make them generous: the machine may be loaded.
+#   wait_until 60 grep -q 'sweep done' "$DBAND_LOG" || fail "no sweep"
 wait_until() {
   local secs=$1 end
   shift
-  end=$(($(date +%s%N) / 1000000 + secs * 1000))
+  end=$(($(_lib_ms) + secs * 1000))
   while :; do
     if "$@" >/dev/null 2>&1; then return 0; fi
-    (($(date +%s%N) / 1000000 >= end)) && return 1
+    if (($(_lib_ms) >= end)); then
+      echo "wait_until: gave up after $secs s waiting for: $*" >&2
+      return 1
+    fi
     sleep 0.2
   done
 }

@@ -77,17 +77,17 @@ save_state() {
 # Can the server user create files in directory $1 (and reach it through its parents)?
 pg_can_write() { as_pg test -w "$1" -a -x "$1"; }
 
+tcp_busy() {  # something listening on 127.0.0.1:$1
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
 port_busy() {  # something listening on 127.0.0.1:$1 or a socket file of that port in SOCKDIR
-  local p=$1
-  [[ -e $SOCKDIR/.s.PGSQL.$p ]] && return 0
-  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && return 0
-  return 1
+  [[ -e $SOCKDIR/.s.PGSQL.$1 ]] || tcp_busy "$1"
 }
 
 running() {
   [[ -n ${PGBASE:-} && -f $PGBASE/data/PG_VERSION ]] || return 1
   as_pg "$PGBIN/pg_ctl" -D "$PGBASE/data" status >/dev/null 2>&1 || return 1
-  "$PGBIN/pg_isready" -q -h "$SOCKDIR" -p "$PORT" -U postgres -d postgres -t 2 >/dev/null 2>&1
+  "$PGBIN/pg_isready" -q -h "$SOCKDIR" -p "$PORT" -U postgres -d postgres -t 10 >/dev/null 2>&1
 }
 
 write_env() {
@@ -101,21 +101,23 @@ export PGHOST_TCP=127.0.0.1
 export DUBAN_PGDIR=$(printf %q "$DIR")
 unset PGPASSWORD PGSERVICE PGSSLMODE PGOPTIONS 2>/dev/null || true
 # duban_test_db NAME: (re)create an empty database NAME; export PGDATABASE, DUBAN_DSN, DUBAN_DSN_TCP.
+# Retried for up to 60 s (a loaded server, a concurrent CREATE DATABASE); the last error is shown.
 duban_test_db() {
-  local name=\${1:?usage: duban_test_db NAME} q try
+  local name=\${1:?usage: duban_test_db NAME} q err end=\$((SECONDS + 60))
   q=\$(printf '%s' "\$name" | sed 's/"/""/g')
-  for try in 1 2 3 4 5; do
-    if psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \\
+  while :; do
+    if err=\$(psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \\
          -c "DROP DATABASE IF EXISTS \\"\$q\\" WITH (FORCE)" \\
-         -c "CREATE DATABASE \\"\$q\\" TEMPLATE template0 ENCODING 'UTF8'" >/dev/null; then
+         -c "CREATE DATABASE \\"\$q\\" TEMPLATE template0 ENCODING 'UTF8'" 2>&1 >/dev/null); then
       export PGDATABASE=\$name
       export DUBAN_DSN="host=\$PGHOST port=\$PGPORT user=postgres dbname=\$name"
       export DUBAN_DSN_TCP="host=127.0.0.1 port=\$PGPORT user=postgres dbname=\$name"
       return 0
     fi
-    sleep 0.\$try
+    ((SECONDS < end)) || break
+    sleep 0.5
   done
-  echo "duban_test_db: could not create database \$name" >&2
+  echo "duban_test_db: could not create database \$name within 60 s: \$err" >&2
   return 1
 }
 EOF
@@ -145,40 +147,56 @@ include_if_exists = 'duban_port.conf'
 EOF
 }
 
-start_server() {  # start on $PORT; on a port clash move on to the next free port
-  local tries=0
+# The log says the server could not get its port (someone else has it, or had it a moment ago).
+bind_failed() {
+  tail -n 20 "$PGBASE/pg.log" 2>/dev/null \
+    | grep -q 'could not bind\|Address already in use\|could not create any TCP/IP sockets\|lock file .* already exists'
+}
+
+# Start on $PORT. A new cluster (no port yet) takes the first free port from $FIRST_PORT up and,
+# when the bind fails after all (a concurrent start chose the same port), moves on to the next.
+# A cluster that already has a port (restart, resume) keeps it, since its clients' DSNs name it:
+# it waits up to 60 s for the port to be free and retries the bind meanwhile.
+start_server() {
+  local keep=0 tries=0 end=$((SECONDS + 60))
+  [[ -n $PORT ]] && keep=1
   while :; do
-    if [[ -z $PORT ]] || port_busy "$PORT"; then
+    if ((keep)); then
+      while tcp_busy "$PORT"; do
+        ((SECONDS < end)) || die "port $PORT of this cluster is still in use after 60 s"
+        sleep 0.5
+      done
+    else
       PORT=${PORT:-$FIRST_PORT}
       while port_busy "$PORT"; do PORT=$((PORT + 1)); done
     fi
     printf "port = %d\nunix_socket_directories = '%s'\n" "$PORT" "$SOCKDIR" \
       | as_pg sh -c "cat > '$PGBASE/data/duban_port.conf'"
     save_state
-    if as_pg "$PGBIN/pg_ctl" -D "$PGBASE/data" -l "$PGBASE/pg.log" -w -t 60 start >/dev/null 2>&1 9>&-; then
+    if as_pg "$PGBIN/pg_ctl" -D "$PGBASE/data" -l "$PGBASE/pg.log" -w -t 120 start >/dev/null 2>&1 9>&-; then
       break
     fi
+    bind_failed || die "could not start PostgreSQL (data $PGBASE/data, port $PORT)"
     tries=$((tries + 1))
-    if (( tries < 20 )) && tail -n 20 "$PGBASE/pg.log" 2>/dev/null | grep -q 'could not bind\|Address already in use\|could not create any TCP/IP sockets\|lock file .* already exists'; then
+    if ((keep)); then
+      ((SECONDS < end)) || die "could not bind port $PORT again within 60 s"
+      sleep 0.5
+    else
+      ((tries < 50)) || die "could not find a free port from $FIRST_PORT (tried $tries)"
       PORT=$((PORT + 1))
-      continue
     fi
-    die "could not start PostgreSQL (data $PGBASE/data, port $PORT)"
   done
-  local _
-  for _ in $(seq 1 120); do
-    if "$PGBIN/pg_isready" -q -h "$SOCKDIR" -p "$PORT" -U postgres -d postgres -t 1 >/dev/null 2>&1; then
-      return 0
-    fi
+  end=$((SECONDS + 120))
+  until "$PGBIN/pg_isready" -q -h "$SOCKDIR" -p "$PORT" -U postgres -d postgres -t 5 >/dev/null 2>&1; do
+    ((SECONDS < end)) || die "PostgreSQL did not accept connections on port $PORT within 120 s"
     sleep 0.25
   done
-  die "PostgreSQL did not become ready on port $PORT"
 }
 
 stop_server() {  # $1 = fast|immediate
   if [[ -n ${PGBASE:-} && -f $PGBASE/data/PG_VERSION ]]; then
     if as_pg "$PGBIN/pg_ctl" -D "$PGBASE/data" status >/dev/null 2>&1; then
-      as_pg "$PGBIN/pg_ctl" -D "$PGBASE/data" -m "$1" -w -t 60 stop >/dev/null 2>&1 \
+      as_pg "$PGBIN/pg_ctl" -D "$PGBASE/data" -m "$1" -w -t 120 stop >/dev/null 2>&1 \
         || die "pg_ctl stop failed"
     fi
   fi

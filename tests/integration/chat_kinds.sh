@@ -12,7 +12,7 @@ set -euo pipefail
 . "${DUBAN_SOURCE:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 STORM=${CHAT_STORM:-500}        # notices per channel
-DEADLINE_S=${CHAT_STORM_TIMEOUT:-240}
+DEADLINE_S=${CHAT_STORM_TIMEOUT:-420}   # the rates impose about 2 min; generous for a loaded machine
 NOW=2026-03-09T09:00:00+08:00    # a Monday (working day), inside the 08:30-18:00 window
 TODAY=2026-03-09
 
@@ -90,7 +90,8 @@ if ! wait_until "$DEADLINE_S" pending_left; then
           join duban.channels c on c.id = n.channel_id group by 1, 2 order by 1, 2" >&2
 fi
 elapsed=$(($(date +%s) - started))
-sleep 1   # let the last results be logged
+# No pause needed before stopping: the receiver logs each request before it answers, and a
+# notice is marked sent only after the answer, so every request of the storm is logged by now.
 dband_stop "$DBAND_PID"
 assert_eq 0 "$DBAND_RC" "duband -f exits 0 on SIGTERM"
 echo "chat_kinds: storm of $STORM notices x 5 channels: $elapsed s, all delivered: $done_in_time"
@@ -158,13 +159,15 @@ for kind in ("wecom", "dingtalk", "feishu", "slack", "json"):
                 bad("feishu: 6 messages within 1 s (limit 5/s)")
                 break
     # pacing: the daemon sends again as soon as the robot's rate allows (real clock), so the
-    # storm takes about what the rate imposes, plus slack for a loaded machine
+    # storm takes about what the rate imposes, plus slack for a loaded machine (every message
+    # costs a claim, a render and a record on top of the rate's wait: on a busy 2-core machine
+    # that is up to a second each), so only a gross delay (e.g. waiting a poll interval) fails
     n = len(rs)
     # (WeCom and DingTalk: 20 a minute, spread at most 1 a second by duban's burst budget)
     allowed = {"wecom": (n - 1) // 20 * 60 + (n - 1) % 20,
                "dingtalk": (n - 1) // 20 * 60 + (n - 1) % 20,
                "feishu": max((n - 1) // 100 * 60, (n - 1) // 5), "slack": n - 1, "json": 0}[kind]
-    if times[-1] - times[0] > allowed * 1.25 + 15:
+    if times[-1] - times[0] > allowed * 1.5 + 60:
         slow.append(f"{kind}: {n} messages took {times[-1] - times[0]:.0f} s; the rate allows "
                     f"them in about {allowed} s (the daemon waits longer than the rate requires)")
     if kind == "json":

@@ -30,8 +30,8 @@ assert_eq "" "$slow_ids" "no notice before the first sweep"
 
 dband_start --now "$NOW"
 first=$DBAND_PID
-wait_received 1 60 --path /json/slow || fail "the held request never reached the robot"
-wait_received 1 60 --path /json/fast --ok || fail "the other channel was not delivered"
+wait_received 1 120 --path /json/slow || fail "the held request never reached the robot"
+wait_received 1 120 --path /json/fast --ok || fail "the other channel was not delivered"
 slow_ids=$(psql_q "SELECT n.id FROM duban.notices n JOIN duban.channels c ON c.id = n.channel_id
                     JOIN duban.units u ON u.id = c.unit_id WHERE u.code = 'slow' ORDER BY 1")
 [[ -n $slow_ids ]] || fail "no notice for the slow channel"
@@ -49,7 +49,7 @@ dband_start --now "$NOW"
 sent() {
   [[ $(psql_q "SELECT count(*) FROM duban.notices WHERE status <> 'sent'") == 0 ]]
 }
-wait_until 60 sent || fail "notices left unsent after the restart: $(psql_q "SELECT id, status,
+wait_until 120 sent || fail "notices left unsent after the restart: $(psql_q "SELECT id, status,
   attempts, claimed_by FROM duban.notices WHERE status <> 'sent'")"
 assert_eq 2 "$(received --path /json/slow --count)" "the held message was sent again by the new daemon"
 got=$(received --path /json/slow --ids | sort -n | uniq)

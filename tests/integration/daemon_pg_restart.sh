@@ -30,8 +30,8 @@ count() { grep -c "$1" "$DBAND_LOG" || true; }
 
 add P1
 dband_start --now "$NOW"
-wait_until 30 healthy || fail "/healthz never 200 (code $(healthz))"
-wait_until 30 got_ref P1 || fail "P1 not delivered"
+wait_until 60 healthy || fail "/healthz never 200 (code $(healthz))"
+wait_until 60 got_ref P1 || fail "P1 not delivered"
 assert_eq 1 "$(count 'event=ready')" "ready once"
 
 # ---------------------------------------------------------------- restart under the daemon
@@ -39,7 +39,7 @@ pg_restart
 wait_until 60 grep -q 'event=disconnect' "$DBAND_LOG" || fail "the loss was not noticed"
 ready_twice() { (($(count 'event=ready') >= 2)); }
 wait_until 120 ready_twice || fail "no reconnect after the restart"
-wait_until 30 healthy || fail "/healthz not 200 after the reconnect"
+wait_until 60 healthy || fail "/healthz not 200 after the reconnect"
 kill -0 "$DBAND_PID" || fail "duband died with the database"
 
 add P2    # dubanctl commits with NOTIFY duban_wake: the new LISTEN must hear it
@@ -55,7 +55,7 @@ assert_contains "$metrics" "duband_up 1" "metrics still served"
 pg_resume
 ready_thrice() { (($(count 'event=ready') >= 3)); }
 wait_until 120 ready_thrice || fail "no reconnect after the outage"
-wait_until 30 healthy || fail "/healthz not 200 after the outage"
+wait_until 60 healthy || fail "/healthz not 200 after the outage"
 add P3
 wait_until 60 got_ref P3 || fail "P3 not delivered after the outage"
 

@@ -106,16 +106,16 @@ logged() { grep -q -- "$1" "$DBAND_LOG"; }
 # Before the first count (here: the database never comes), /metrics still has every SPEC name.
 metrics_up() { curl -sf -o /dev/null "$DUBAN_HTTP_URL/metrics"; }
 dband_start --now "$NOW" --dsn "host=/nonexistent dbname=x"
-wait_until 20 metrics_up || fail "/metrics never answered"
+wait_until 60 metrics_up || fail "/metrics never answered"
 metrics=$(curl -s "$DUBAN_HTTP_URL/metrics")
 for m in 'duband_db_connected 0' 'duband_notices_pending 0' 'duband_notices_dead 0'; do
   assert_contains "$metrics" "$m" "metrics before the first count: $m"
 done
-dband_stop "$DBAND_PID" 15
+dband_stop "$DBAND_PID" 60
 assert_eq 0 "$DBAND_RC" "SIGTERM while the database is away: exit 0"
 
 dband_start --now "$NOW"
-wait_until 30 healthy || fail "/healthz never 200 (code $(healthz))"
+wait_until 60 healthy || fail "/healthz never 200 (code $(healthz))"
 assert_eq 404 "$(curl -s -o /dev/null -w '%{http_code}' "$DUBAN_HTTP_URL/nope")" "unknown path: 404"
 metrics=$(curl -s "$DUBAN_HTTP_URL/metrics")
 for m in 'duband_up 1' 'duband_db_connected 1' duband_sweeps_total duband_sweep_duration_seconds \
@@ -131,7 +131,7 @@ old_url=$DUBAN_HTTP_URL
 cp "$DUBAN_CONFIG" "$TEST_TMP/good.conf"
 duban_config log.level=debug daemon.poll_interval=7
 kill -HUP "$DBAND_PID"
-wait_until 20 logged 'event=reload ok=1' || fail "no reload logged"
+wait_until 60 logged 'event=reload ok=1' || fail "no reload logged"
 assert_contains "$(cat "$DBAND_LOG")" "poll_interval=7" "new poll interval applied"
 assert_contains "$(cat "$DBAND_LOG")" "event=reload key=http.listen changed=1 applied=0" \
   "a changed http.listen is warned about"
@@ -140,7 +140,7 @@ assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' "$old_url/healthz")" "st
 # SIGHUP, broken file: refused, the daemon keeps running with the running configuration.
 sed -i 's/^poll_interval = .*/poll_interval = soon/' "$DUBAN_CONFIG"
 kill -HUP "$DBAND_PID"
-wait_until 20 logged 'event=reload ok=0' || fail "the broken file was not reported"
+wait_until 60 logged 'event=reload ok=0' || fail "the broken file was not reported"
 assert_contains "$(grep 'event=reload ok=0' "$DBAND_LOG")" "level=err" "reload failure logged at err"
 assert_contains "$(grep 'event=reload ok=0' "$DBAND_LOG")" "daemon.poll_interval" "names the bad key"
 kill -0 "$DBAND_PID" || fail "duband died on a broken configuration"
@@ -151,7 +151,7 @@ cp "$TEST_TMP/good.conf" "$DUBAN_CONFIG"
 sed -i 's/^listen = .*/listen = 127.0.0.1/' "$DUBAN_CONFIG"
 refusals() { (($(grep -c 'event=reload ok=0' "$DBAND_LOG") >= $1)); }
 kill -HUP "$DBAND_PID"
-wait_until 20 refusals 2 || fail "the bad http.listen was not reported"
+wait_until 60 refusals 2 || fail "the bad http.listen was not reported"
 assert_contains "$(grep 'event=reload ok=0' "$DBAND_LOG" | tail -n 1)" \
   "$DUBAN_CONFIG:$(grep -n '^listen = ' "$DUBAN_CONFIG" | cut -d: -f1): http.listen" \
   "reload names FILE:LINE and the key"
@@ -163,8 +163,8 @@ cp "$TEST_TMP/good.conf" "$DUBAN_CONFIG"   # dubanctl reads the file too
 # SIGTERM with a request in flight: it finishes, its result is recorded, exit 0.
 ctl --now "$NOW" problem add --ref T1 --title '问题 T1' --level district --unit slow \
   --supervisors sv --deadline 2026-03-01 >/dev/null      # NOTIFY: the daemon sweeps at once
-wait_received 1 30 --path /json/slow || fail "the request never arrived"
-dband_stop "$DBAND_PID" 30
+wait_received 1 60 --path /json/slow || fail "the request never arrived"
+dband_stop "$DBAND_PID" 60
 assert_eq 0 "$DBAND_RC" "SIGTERM: exit 0"
 assert_eq 1 "$(received --path /json/slow --ok --count)" "the request in flight was answered"
 assert_eq "sent" "$(psql_q "SELECT DISTINCT n.status FROM duban.notices n
@@ -179,10 +179,10 @@ ctl --now "$NOW" problem add --ref T2 --title '问题 T2' --level district --uni
   --supervisors sv --deadline 2026-03-01 >/dev/null
 duban_config log.level=debug delivery.timeout=600
 dband_start --now "$NOW"
-wait_received 1 30 --path /json/stuck || fail "the stuck request never arrived"
+wait_received 1 60 --path /json/stuck || fail "the stuck request never arrived"
 kill -TERM "$DBAND_PID"
-wait_until 20 logged 'event=stop in_flight=1' || fail "first SIGTERM not logged"
-dband_stop "$DBAND_PID" 30
+wait_until 60 logged 'event=stop in_flight=1' || fail "first SIGTERM not logged"
+dband_stop "$DBAND_PID" 60
 assert_eq 0 "$DBAND_RC" "second SIGTERM: exit 0"
 assert_contains "$(cat "$DBAND_LOG")" "event=stop forced=1" "the forced stop is logged"
 assert_eq "pending 0" "$(psql_q "SELECT DISTINCT n.status || ' ' || n.attempts FROM duban.notices n

@@ -35,8 +35,12 @@ ctl --now 2026-03-01T09:00:00+08:00 problem add --ref ban-1 --title '问题 ban'
 
 T0=2026-03-09T09:00:00+08:00          # a Monday, 09:00: inside the window
 LOG=$TEST_TMP/once.log
-run() { # run TIME: one `duband -f --once` (its log appended to $LOG)
+run() { # run TIME: one `duband -f --once` (its log appended to $LOG); RUN_START and RUN_END:
+        # real time (unix s) around it, RUN_S its duration in whole seconds, rounded up
+  RUN_START=${EPOCHREALTIME/,/.}
   assert_exit 0 "duband --once at $1" -- dband -f --once --now "$1"
+  RUN_END=${EPOCHREALTIME/,/.}
+  RUN_S=$((${RUN_END%.*} - ${RUN_START%.*} + 1))
   cat "$TEST_TMP/last.err" >>"$LOG"
 }
 state() { # state UNIT: "status attempts" of the unit's notices, one line per distinct value
@@ -71,24 +75,29 @@ assert_eq "pending 1" "$(state busy)" "429: retried later"
 assert_eq "HTTP 400" "$(psql_q "SELECT DISTINCT last_error FROM duban.notices n JOIN duban.channels c
   ON c.id = n.channel_id JOIN duban.units u ON u.id = c.unit_id WHERE u.code = 'bad'")" "400 recorded"
 # 500: backoff 30 s ± 20 % from the duban clock; 429: Retry-After 120 s at least.
+# The pinned clock runs on in real time: the failure happened between T0 and T0 + the run's
+# duration, so its retry time is 24-36 s (30 s ± 20 %) after a moment in that span.
 assert_eq "t" "$(psql_q "SELECT bool_and(n.next_attempt_at BETWEEN '$T0'::timestamptz + interval '23 s'
-  AND '$T0'::timestamptz + interval '37 s') FROM duban.notices n JOIN duban.channels c
+  AND '$T0'::timestamptz + interval '37 s' + interval '$RUN_S s') FROM duban.notices n JOIN duban.channels c
   ON c.id = n.channel_id JOIN duban.units u ON u.id = c.unit_id WHERE u.code = 'flaky'")" \
   "500: next attempt 24-36 s later on the duban clock"
 assert_eq "t" "$(psql_q "SELECT bool_and(n.next_attempt_at >= '$T0'::timestamptz + interval '120 s')
   FROM duban.notices n JOIN duban.channels c ON c.id = n.channel_id
   JOIN duban.units u ON u.id = c.unit_id WHERE u.code = 'busy'")" "429: Retry-After honoured"
 assert_eq "pending 1" "$(state ban)" "DingTalk 130101: retried later"
-assert_eq "t" "$(psql_q "SELECT c.paused_until > now() + interval '500 s' FROM duban.channels c
+assert_eq "t" "$(psql_q "SELECT c.paused_until BETWEEN to_timestamp($RUN_START) + interval '599 s'
+  AND to_timestamp($RUN_END) + interval '601 s' FROM duban.channels c
   JOIN duban.units u ON u.id = c.unit_id WHERE u.code = 'ban'")" \
-  "DingTalk 130101: channel paused 10 minutes (real clock)"
+  "DingTalk 130101: channel paused 10 minutes (real clock) from the refusal"
 deadline=$(grep 'event=dead' "$LOG" | grep -c "url=$RECEIVER_URL/json/bad?token=\*\*\*" || true)
 assert_eq "$(outbox_ids bad | wc -l)" "$deadline" "each dead notice logged with the redacted URL"
 assert_contains "$(grep 'event=dead' "$LOG")" "level=err" "dead notices logged at err"
 assert_contains "$(grep 'event=dead' "$LOG")" 'error="HTTP 400"' "dead log names the error"
 
 # ---------------------------------------------------------------- before the backoff: nothing
-run 2026-03-09T09:00:10+08:00
+# Before the back-off has passed: a minute before T0 (still in the window), since the pinned
+# clock runs on in real time and a loaded machine may take a while to reach the claim.
+run 2026-03-09T08:59:00+08:00
 assert_eq 5 "$(received --count)" "no retry before the backoff has passed"
 
 # ---------------------------------------------------------------- an hour later

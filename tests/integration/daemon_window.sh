@@ -41,7 +41,10 @@ w1=$(prompt_id W1)
 assert_eq pending "$(psql_q "SELECT status FROM duban.notices WHERE id = $w1")" "made, waiting"
 assert_eq 0 "$(received --count)" "nothing sent on a Sunday"
 
-run 2026-09-14T08:29:59+08:00
+# --now pins the clock at start, then it runs on in real time: a run started just before the
+# window opens may reach its delivery after it opened on a loaded machine, so "before" is
+# tested ten minutes early.
+run 2026-09-14T08:20:00+08:00
 assert_eq 0 "$(received --count)" "nothing sent before 08:30 on a working day"
 run 2026-09-14T18:00:00+08:00
 assert_eq 0 "$(received --count)" "nothing sent at 18:00 (the window's end is excluded)"
@@ -74,7 +77,7 @@ assert_eq "$w3" "$(received_escalations W3)" "sent on the adjusted working Satur
 ctl --now 2026-10-01T09:00:00+08:00 problem add --ref W4 --title '问题 W4' --level district \
   --unit u1 --supervisors sv --deadline 2026-11-17 >/dev/null    # prompt day 2026-10-18, Sunday
 duban_config delivery.window=19:00-21:00 delivery.workdays_only=false
-run 2026-10-18T18:59:00+08:00
+run 2026-10-18T18:50:00+08:00
 w4=$(prompt_id W4)
 [[ -n $w4 ]] || fail "no prompt for W4"
 assert_eq "" "$(received_escalations W4)" "not before the configured window"

@@ -575,14 +575,31 @@ q "$DB3" -c "SELECT set_config('duban.now', '2026-03-01T09:00:00+08:00', false);
   INSERT INTO duban.units (code, name, kind) VALUES ('OFF', '整改办', 'office');
   INSERT INTO duban.channels (unit_id, kind, url) SELECT id, 'json', 'https://hook.example/' || code FROM duban.units;
   SELECT sum(notices) FROM duban.sweep_all();" >/dev/null
-racer() {
-  q "$DB3" -c "BEGIN; SELECT set_config('duban.now', '2026-03-03T09:00:00+08:00', true);
-             SELECT 'made ' || sum(notices) FROM duban.sweep_all(); SELECT pg_sleep($1); COMMIT;"
+# No fixed sleeps: the first sweeper, its sweep done, keeps its transaction open until the second
+# is seen waiting for a lock (or 120 s went by); the second starts only once the first has swept.
+racer() {  # racer NAME HOLD: one sweep in a transaction; HOLD=1 waits for racer2 before COMMIT
+  PGAPPNAME=$1 q "$DB3" -c "BEGIN; SELECT set_config('duban.now', '2026-03-03T09:00:00+08:00', true);
+             SELECT 'made ' || sum(notices) FROM duban.sweep_all();
+             DO \$\$ BEGIN
+               IF $2 = 1 THEN
+                 FOR i IN 1..1200 LOOP
+                   PERFORM pg_stat_clear_snapshot();
+                   EXIT WHEN EXISTS (SELECT 1 FROM pg_stat_activity
+                                      WHERE application_name = 'racer2' AND wait_event_type = 'Lock');
+                   PERFORM pg_sleep(0.1);
+                 END LOOP;
+               END IF;
+             END \$\$; COMMIT;"
 }
-racer 1 > "$WORK/race1" &
+racer_holding() {  # racer1 has swept and is in its waiting loop
+  [[ $(q "$DB3" -c "SELECT count(*) FROM pg_stat_activity
+                     WHERE application_name = 'racer1' AND wait_event = 'PgSleep'") != 0 ]]
+}
+racer racer1 1 > "$WORK/race1" &
 p1=$!
-sleep 0.3
-racer 0 > "$WORK/race2" &
+for ((i = 0; i < 1200; i++)); do racer_holding && break; kill -0 $p1 2>/dev/null || break; sleep 0.1; done
+racer_holding || { echo "sql_rules: racer1 ended or never reached its waiting loop within 120 s" >&2; cat "$WORK/race1" >&2; exit 1; }
+racer racer2 0 > "$WORK/race2" &
 p2=$!
 wait $p1 && wait $p2
 check "two sweepers: the first made all, the second nothing" \
