@@ -16,8 +16,9 @@ receiver_start shared --no-rate-limit
 
 ctl unit add sv '区水利局' --kind department >/dev/null
 for ((i = 1; i <= N; i++)); do
-  # every robot answers after 0.2 s, so that the instances overlap
-  receiver_set "{\"name\": \"u$i\", \"delay\": 0.2}"
+  # every robot answers after 0.5 s, so that the instances overlap even when one of them is
+  # slow to start on a loaded machine (alone, an instance would need some 15 s)
+  receiver_set "{\"name\": \"u$i\", \"delay\": 0.5}"
 done
 psql -XAtq -v ON_ERROR_STOP=1 -v n="$N" -v url="$RECEIVER_URL" >/dev/null <<'SQL'
 SELECT set_config('duban.now', '2026-03-01T09:00:00+08:00', false);
@@ -79,10 +80,18 @@ for round in 1 2 3 4; do
   for p in "${pids[@]}"; do wait "$p" || fail "an instance failed in budget round $round"; done
 done
 sent=$(( $(received --path /json/rb --count) - before ))
-((sent <= 2)) || fail "the channel allows 2 messages a minute; the instances sent $sent"
 ((sent >= 1)) || fail "nothing sent to the rate-limited channel"
+# The budget is per sliding minute of real time, and four rounds may take more than a minute on
+# a loaded machine: so the check is on the arrival times, never 3 messages within 60 s.
+received --path /json/rb --times | "$PYTHON" -c '
+import sys
+t = sorted(float(x) for x in sys.stdin)
+bad = [(a, b) for a, b in zip(t, t[2:]) if b - a < 60]
+sys.exit("3 messages within %.1f s" % (bad[0][1] - bad[0][0]) if bad else 0)' \
+  || fail "the channel allows 2 messages a minute; the instances sent more ($sent in all)"
 delivered=$(psql_q "SELECT count(*) FROM duban.notices WHERE key LIKE 'test:budget:%' AND status = 'sent'")
-((delivered >= 200 && delivered <= 400)) || fail "$delivered budget notices sent, expected 200-400"
+((delivered >= 200 && delivered <= 200 * sent)) \
+  || fail "$delivered budget notices sent in $sent messages, expected 200 to $((200 * sent)) (200 a message)"
 assert_eq "$((450 - delivered))" "$(psql_q "SELECT count(*) FROM duban.notices
   WHERE key LIKE 'test:budget:%' AND status = 'pending' AND attempts = 0 AND claimed_by IS NULL")" \
   "the notices over budget wait unclaimed, no attempt counted"
