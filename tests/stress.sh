@@ -54,7 +54,12 @@ stop_hogs() {
   for pid in "${hog_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   hog_pids=()
 }
-trap stop_hogs EXIT
+# Interrupted in the middle of a run, ctest has no chance to run the pg.stop fixture.
+on_exit() {
+  stop_hogs
+  if [[ -f $build/pgtest/env.sh ]]; then bash tests/harness/pg.sh stop "$build/pgtest" >/dev/null 2>&1 || true; fi
+}
+trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 for ((i = 0; i < hogs; i++)); do
