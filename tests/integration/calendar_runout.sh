@@ -49,7 +49,7 @@ metric() { curl -sf "$DUBAN_HTTP_URL/metrics" | sed -n "s/^duband_calendar_until
 metric_is() { [[ $(metric) == "$1" ]]; }
 dband_start --now "$(at 2026-12-01)"
 wait_until 60 metric_is 30 || fail "duband_calendar_until_days never 30 (got '$(metric)')"
-wait_until 30 grep -q "level=warning event=calendar missing=2027" "$DBAND_LOG" || fail "no warning logged"
+wait_until 60 grep -q "level=warning event=calendar missing=2027" "$DBAND_LOG" || fail "no warning logged"
 dband_stop
 
 # ---------------------------------------------------------------- 2027 begins without a calendar

@@ -53,7 +53,9 @@ hostile() {
   t1=$(date +%s)
   assert_contains "$LAST_ERR" "$kind.xlsx$want" "hostile: $kind: the reason"
   (( $(printf '%s\n' "$LAST_ERR" | wc -l) <= 2 )) || fail "hostile: $kind: one error (and the summary): $LAST_ERR"
-  (( t1 - t0 < 60 )) || fail "hostile: $kind took $((t1 - t0)) s"
+  # bounded time: a few seconds on a quiet machine; the bound only catches a runaway (a loaded
+  # machine may be ten times slower)
+  (( t1 - t0 < 300 )) || fail "hostile: $kind took $((t1 - t0)) s"
 }
 hostile declared-bomb ": xl/worksheets/sheet1.xml: inflates to 4026531840 bytes, more than the"
 hostile lying-bomb ": xl/worksheets/sheet1.xml: inflates to more than the 1024 bytes it declares"
