@@ -20,7 +20,12 @@
 # and defines `duban_test_db NAME`, which drops and creates database NAME and exports PGDATABASE,
 # DUBAN_DSN ("host=<socket dir> port=<port> user=postgres dbname=NAME") and DUBAN_DSN_TCP (same
 # over 127.0.0.1). The server listens on the unix socket and on 127.0.0.1 only, on the first free
-# port from 55432 upward. Runs as user postgres (via runuser) when invoked as root.
+# port from $DUBAN_PG_FIRST_PORT (default 55432) upward. Runs as user postgres (via runuser) when
+# invoked as root.
+#
+# Ports are claimed in a registry shared by all clusters of this machine ($TMPDIR/duban-pg-ports,
+# one directory per port naming its cluster), from start until stop: a cluster halted by one test
+# (pg_halt) keeps its port, which a cluster another test starts meanwhile must not take.
 set -euo pipefail
 
 usage() { echo "usage: $0 start|stop|restart|halt|crash|promote|status|env DIR | replica DIR PRIMARY_DIR" >&2; exit 64; }
@@ -82,6 +87,29 @@ tcp_busy() {  # something listening on 127.0.0.1:$1
 }
 port_busy() {  # something listening on 127.0.0.1:$1 or a socket file of that port in SOCKDIR
   [[ -e $SOCKDIR/.s.PGSQL.$1 ]] || tcp_busy "$1"
+}
+
+PORTREG=${TMPDIR:-/tmp}/duban-pg-ports
+# claim_port PORT: 0 when this cluster owns PORT in the registry (now or already). A claim whose
+# cluster is gone (its DIR has no state.sh any more) is taken over.
+claim_port() {
+  mkdir -p "$PORTREG" && chmod 1777 "$PORTREG" 2>/dev/null
+  (
+    flock -w 120 8 || exit 1
+    d=$PORTREG/$1
+    if [[ -d $d ]]; then
+      owner=$(cat "$d/owner" 2>/dev/null || true)
+      [[ $owner == "$DIR" ]] && exit 0
+      [[ -n $owner && ! -f $owner/state.sh ]] || exit 1
+      rm -rf "$d"
+    fi
+    mkdir "$d" && printf '%s\n' "$DIR" >"$d/owner"
+  ) 8>>"$PORTREG/.lock"
+}
+# release_port PORT: drop this cluster's claim on PORT.
+release_port() {
+  [[ -n $1 && $(cat "$PORTREG/$1/owner" 2>/dev/null) == "$DIR" ]] && rm -rf "${PORTREG:?}/$1"
+  return 0
 }
 
 running() {
@@ -168,7 +196,7 @@ start_server() {
       done
     else
       PORT=${PORT:-$FIRST_PORT}
-      while port_busy "$PORT"; do PORT=$((PORT + 1)); done
+      while port_busy "$PORT" || ! claim_port "$PORT"; do PORT=$((PORT + 1)); done
     fi
     printf "port = %d\nunix_socket_directories = '%s'\n" "$PORT" "$SOCKDIR" \
       | as_pg sh -c "cat > '$PGBASE/data/duban_port.conf'"
@@ -183,6 +211,7 @@ start_server() {
       sleep 0.5
     else
       ((tries < 50)) || die "could not find a free port from $FIRST_PORT (tried $tries)"
+      release_port "$PORT"
       PORT=$((PORT + 1))
     fi
   done
@@ -253,6 +282,7 @@ cmd_stop() {
     fi
   fi
   if [[ -n $SOCKDIR && $SOCKDIR != "$PGBASE" && $SOCKDIR == /tmp/dubanpgs.* ]]; then rm -rf "$SOCKDIR"; fi
+  release_port "$PORT"
   rm -f "$ENVFILE" "$STATE"
   echo "pg.sh: stopped"
 }
