@@ -301,7 +301,7 @@ cmd_restart() {
 }
 
 cmd_replica() {
-  local psock pport line _
+  local psock pport line
   [[ -f $PRIMARY_DIR/state.sh ]] || die "no cluster in $PRIMARY_DIR"
   # shellcheck disable=SC1091
   line=$(. "$PRIMARY_DIR/state.sh"; printf '%s %s' "$PORT" "$SOCKDIR")
@@ -323,7 +323,8 @@ cmd_replica() {
     -c "ALTER SYSTEM SET synchronous_standby_names = 'duban_standby'" \
     -c "ALTER SYSTEM SET synchronous_commit = 'on'" -c "SELECT pg_reload_conf()" >/dev/null \
     || die "cannot make the primary synchronous"
-  for _ in $(seq 1 240); do
+  local end=$((SECONDS + 120))
+  while ((SECONDS < end)); do
     if [[ $(psql -XAtq -h "$psock" -p "$pport" -U postgres -d postgres -c \
           "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'duban_standby'") == sync ]]; then
       echo "pg.sh: synchronous standby on port $PORT (socket $SOCKDIR) of the primary on port $pport"
@@ -331,7 +332,7 @@ cmd_replica() {
     fi
     sleep 0.25
   done
-  die "the standby did not become a synchronous standby"
+  die "the standby did not become a synchronous standby within 120 s"
 }
 
 cmd_crash() {
