@@ -7,7 +7,7 @@ packages=(build-essential cmake pkg-config libevent-dev libpq-dev libcurl4-opens
           libjansson-dev libinih-dev libssl-dev libsystemd-dev libcmocka-dev
           libxlsxwriter-dev libzip-dev libxml2-dev python3-openpyxl
           postgresql postgresql-contrib python3 curl ca-certificates openssl tzdata
-          util-linux dpkg-dev bash-completion lintian libargon2-dev
+          util-linux dpkg-dev bash-completion lintian libargon2-dev clang
           chromium fonts-wqy-microhei nodejs apache2-utils)   # dubanweb's browser tests, bench
 # npm comes with Debian's package of that name, or inside a nodejs from elsewhere.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -20,4 +20,7 @@ run_suite() {  # NAME CMAKE-ARGS...
 run_suite release
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite sanitize -DDUBAN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+# The fuzz targets (CSV reader, .xlsx reader, config parser) under libFuzzer with ASan/UBSan,
+# for a bounded time each (DUBAN_FUZZ_SECONDS, default 60).
+bash scripts/fuzz.sh "${DUBAN_FUZZ_SECONDS:-60}"
 echo "== all tests passed"

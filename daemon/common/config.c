@@ -400,6 +400,27 @@ static int config_parse_text(struct load_state *st, const char *text, size_t len
 	return 0;
 }
 
+int config_load_text(struct duban_config *cfg, const char *name, const char *text, size_t len,
+		     char *err, size_t errlen)
+{
+	struct load_state st = { cfg, err, errlen, name };
+	char *copy;
+	int rc;
+
+	if (config_defaults(cfg) != 0 || (copy = malloc(len + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		config_free(cfg);
+		return -1;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	rc = config_parse_text(&st, copy, len);
+	free(copy);
+	if (rc != 0)
+		config_free(cfg);
+	return rc;
+}
+
 int config_load(struct duban_config *cfg, const char *path, bool must_exist,
 		char *err, size_t errlen)
 {

@@ -418,7 +418,8 @@ static int csv_end_field(struct csv_reader *r, size_t start)
 {
     size_t bad;
 
-    if (textconv_utf8_check(r->data + start, r->dlen - start, &bad) < 0) {
+    /* no data read yet (an empty last field): nothing to check, and no pointer to offset */
+    if (r->data != NULL && textconv_utf8_check(r->data + start, r->dlen - start, &bad) < 0) {
         long line = csv_line_at(r, start, bad);
         if (r->data[start + bad] == '\0')
             return csv_fail(r, line, "NUL byte in the data (is this a text CSV file?)");

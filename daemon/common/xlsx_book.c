@@ -334,8 +334,10 @@ int xlsx_book_load(struct xlsx_reader *r)
 	char *workbook, *rid = NULL;
 	int rc;
 
-	if (xlsx_rels(r, "", &pkg) != 0)
+	if (xlsx_rels(r, "", &pkg) != 0) {
+		free(pkg.found[0]);   /* found before the relationships part turned out bad */
 		return -1;
+	}
 	workbook = pkg.found[0] != NULL ? pkg.found[0] : strdup("xl/workbook.xml");
 	if (workbook == NULL)
 		return xlsx_fail(r, 0, "out of memory");

@@ -38,6 +38,11 @@ const char *config_path(const char *cli_path, bool *explicit_path);
 int config_load(struct duban_config *cfg, const char *path, bool must_exist,
 		char *err, size_t errlen);
 
+/* Loads defaults then text (len bytes, any content) as if it were the file name: the same
+ * checks and "NAME:LINE: message" errors as config_load (for the fuzz target). */
+int config_load_text(struct duban_config *cfg, const char *name, const char *text, size_t len,
+		     char *err, size_t errlen);
+
 void config_free(struct duban_config *cfg);
 
 /* Splits an http.listen value, "host:port" or "[v6]:port" (port 1..65535), into host (size
