@@ -2,7 +2,8 @@
 -- The outbox fan-out every rule uses: a rule decides its facts (duban.notice_fact: key, type,
 -- problem, recipient units, payload) and hands them to duban.notice_emit(), which writes one
 -- notice per channel of each recipient under the key `<fact key>:<channel id>`, adds the
--- recipient's code and name to the payload, ranks it with duban.notice_urgency() and skips
+-- recipient's code, name and role to the payload (for a problem's notice also its lead
+-- supervisor and contact), ranks it with duban.notice_urgency() and skips
 -- facts already written (ON CONFLICT (key) DO NOTHING): the same fact never makes two notices.
 -- The payload fields of each type are described in sql/notice_payloads.json.
 
@@ -16,8 +17,9 @@ $$;
 
 -- How urgent a notice is: the ONE ranking of notice types (the order of the blocks in a digest
 -- and of the claim; the renderers sort by this number). Higher first:
---   interview 约谈 > supervise 督办 > acceptance supervise > deduction > missed > warn 警示 >
---   acceptance prompt > prompt 提示 > calendar > reminder > bulletin > closed > sample;
+--   interview 约谈 > supervise 督办 > acceptance supervise > deduction > rejected, objected >
+--   reopened > missed > warn 警示 > acceptance prompt > applied > prompt 提示 > calendar >
+--   reminder > bulletin > publicity > closed > sample;
 -- within a rank the later (escalation: days late, acceptance: working days waited, deduction:
 -- the threshold) goes first. Types this function does not know rank 0.
 CREATE OR REPLACE FUNCTION duban.notice_urgency(p_type text, p_payload jsonb) RETURNS int
@@ -31,13 +33,31 @@ LANGUAGE sql IMMUTABLE AS $$
       CASE WHEN p_payload ->> 'stage' = 'supervise' THEN 290000 ELSE 150000 END
       + least(coalesce((p_payload ->> 'working_days')::int, 0), 9999)
     WHEN 'deduction' THEN 280000 + least(coalesce((p_payload ->> 'level')::int, 0), 9999)
+    WHEN 'rejected' THEN 270000
+    WHEN 'objected' THEN 270000
+    WHEN 'reopened' THEN 260000
     WHEN 'missed' THEN 250000
+    WHEN 'applied' THEN 140000
     WHEN 'calendar' THEN 95000
     WHEN 'reminder' THEN 90000
     WHEN 'bulletin' THEN 60000
+    WHEN 'publicity' THEN 50000
     WHEN 'closed' THEN 40000
     WHEN 'sample' THEN 30000
     ELSE 0 END
+$$;
+
+-- The recipient's role, which chooses the wording of its text (render_templates.c): for a
+-- problem's notice main (its main unit), lead (its first supervisor), supervisor (the others);
+-- else office or leadership by the unit's kind; else main (a unit's own notice: reminder,
+-- missed, bulletin line, deduction).
+CREATE OR REPLACE FUNCTION duban.notice_role(ru duban.units, p duban.problems) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN p.id IS NOT NULL AND ru.id = p.unit_id THEN 'main'
+              WHEN p.id IS NOT NULL AND ru.id = p.supervisor_ids[1] THEN 'lead'
+              WHEN p.id IS NOT NULL AND ru.id = ANY (p.supervisor_ids) THEN 'supervisor'
+              WHEN ru.kind IN ('office', 'leadership') THEN ru.kind
+              ELSE 'main' END
 $$;
 
 -- Writes the notices of p_facts; returns how many were new.
@@ -46,12 +66,18 @@ LANGUAGE sql SET jit = off AS $$
   WITH made AS (
     INSERT INTO duban.notices (key, type, unit_id, channel_id, problem_id, payload, urgency)
     SELECT f.key || ':' || c.id, f.type, ru.id, c.id, f.problem_id,
-           f.payload || jsonb_build_object('type', f.type, 'recipient', ru.code, 'recipient_name', ru.name),
+           f.payload
+           || CASE WHEN p.id IS NULL THEN '{}'::jsonb
+                   ELSE jsonb_build_object('lead', lu.code, 'lead_name', lu.name) END
+           || jsonb_build_object('type', f.type, 'recipient', ru.code, 'recipient_name', ru.name,
+                                 'role', duban.notice_role(ru, p)),
            duban.notice_urgency(f.type, f.payload)
       FROM unnest(p_facts) f
      CROSS JOIN LATERAL (SELECT DISTINCT r FROM unnest(f.recipients) r WHERE r IS NOT NULL) r
       JOIN duban.units ru ON ru.id = r.r
       JOIN duban.channels c ON c.unit_id = ru.id
+      LEFT JOIN duban.problems p ON p.id = f.problem_id
+      LEFT JOIN duban.units lu ON lu.id = p.supervisor_ids[1]
     ON CONFLICT (key) DO NOTHING
     RETURNING 1
   )

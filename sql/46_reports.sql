@@ -1,6 +1,6 @@
 -- sql/46_reports.sql
 -- Reporting duties (SPEC §7d): due dates and periods of every schedule, reminders before the
--- due day and missed lists after it.
+-- due day, and after it the missed lists and each missing unit's own notice.
 
 -- Every due date of every schedule in [p_from, p_to] with its period. Monthly kinds are due on
 -- the last day of the month; the others on each of `days` (a day past the month's end means
@@ -198,6 +198,21 @@ BEGIN
               )::duban.notice_fact
       FROM lists l
       JOIN duban.units ru ON ru.kind = 'office' OR (ru.kind = 'leadership' AND l.kind = 'quarterly-exposure')
+    UNION ALL
+    -- and each unit that missed is told itself (SPEC §7d): schedule, period and due day (the
+    -- office, obliged by quarterly-exposure, has the list)
+    SELECT ROW(format('missed-unit:%s:%s:%s', o.schedule, o.period, o.unit_id), 'missed', NULL,
+               ARRAY[o.unit_id],
+               jsonb_build_object(
+                 'schedule', o.schedule, 'period', o.period, 'units', jsonb_build_array(u.code),
+                 'unit', u.code, 'unit_name', u.name, 'schedule_label', o.label, 'due', o.due,
+                 'unit_names', jsonb_build_object(u.code, u.name))
+               || CASE WHEN o.refs IS NULL THEN '{}'::jsonb
+                       ELSE jsonb_build_object('problems', to_jsonb(o.refs), 'problem_titles', o.titles) END
+              )::duban.notice_fact
+      FROM owing o
+      JOIN duban.units u ON u.id = o.unit_id
+     WHERE o.what = 'missed' AND u.kind NOT IN ('office', 'leadership')
   )
   SELECT array_agg(fact) INTO v_facts FROM facts;
   RETURN duban.notice_emit(v_facts);

@@ -40,9 +40,11 @@ $$;
 --   index = round(R + min(5 × self_found, 20) − 1 × deducted, 1)
 --   R     = 100 × (closed_on_time + 0.5 × closed_late) / (closed + overdue),
 --           or 100 when closed + overdue = 0 (nothing closed and nothing late yet)
--- Open problems not yet due do not count either way. Rank 1 is the highest index; ties go
--- to the smaller unit code. Weights: policy index.late_weight_percent (50),
--- index.self_found_points (5), index.self_found_cap (20), index.deduction_weight (1).
+-- and never below 0. Open problems not yet due do not count either way. Only units with
+-- problems are ranked: rank 1 is the highest index and units with equal index share a place
+-- (1, 2, 2, 4); rank is NULL for a unit without problems. Weights: policy
+-- index.late_weight_percent (50), index.self_found_points (5), index.self_found_cap (20),
+-- index.deduction_weight (1).
 CREATE OR REPLACE FUNCTION duban.unit_ranking(p_day date, p_year int DEFAULT NULL)
 RETURNS TABLE (unit_id int, unit text, name text, open int, overdue int, closed int,
                closed_on_time int, closed_late int, self_found int, deducted int,
@@ -79,17 +81,18 @@ LANGUAGE sql STABLE AS $$
     SELECT b.*,
            CASE WHEN b.open + b.closed = 0 THEN NULL
                 ELSE round(b.closed::numeric / (b.open + b.closed), 4) END AS rate,
-           round(CASE WHEN b.closed + b.overdue = 0 THEN 100
+           greatest(0.0, round(CASE WHEN b.closed + b.overdue = 0 THEN 100
                       ELSE 100.0 * (b.on_time + duban.policy_int('index.late_weight_percent') / 100.0
                                                 * (b.closed - b.on_time)) / (b.closed + b.overdue) END
                  + least(duban.policy_int('index.self_found_points') * b.self_found,
                          duban.policy_int('index.self_found_cap'))
-                 - duban.policy_int('index.deduction_weight') * b.deducted, 1) AS score
+                 - duban.policy_int('index.deduction_weight') * b.deducted, 1)) AS score
       FROM base b
   )
   SELECT s.id, s.code, s.name, s.open, s.overdue, s.closed, s.on_time, s.closed - s.on_time,
          s.self_found, s.deducted, s.rate, s.score,
-         (row_number() OVER (ORDER BY s.score DESC, s.code))::int
+         CASE WHEN s.open + s.closed > 0
+              THEN (rank() OVER (PARTITION BY s.open + s.closed > 0 ORDER BY s.score DESC))::int END
     FROM scored s
 $$;
 
@@ -113,16 +116,27 @@ BEGIN
   ), r AS (
     SELECT b.period, x.* FROM b CROSS JOIN LATERAL duban.unit_ranking(v_today, b.year) x
   ), listed AS (
-    -- the red and black lists rank only units that have problems: a unit with nothing
-    -- assigned has done nothing to be praised or blamed for
-    SELECT r.period, r.unit, row_number() OVER (PARTITION BY r.period ORDER BY r.rank) AS rank
-      FROM r WHERE r.open + r.closed > 0
+    -- the red and black lists rank only units that have problems (a unit with nothing
+    -- assigned has done nothing to be praised or blamed for); units with equal index share a
+    -- place, so a list takes all the units tied at its last place or none of them: a unit is
+    -- on the red list when at most k units have its index or better, on the black list when
+    -- at most k have its index or worse; k <= n/2, so no unit is on both
+    SELECT r.period, r.unit, r.score, r.rank,
+           count(*) OVER (PARTITION BY r.period ORDER BY r.score DESC
+                          RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS top,
+           count(*) OVER (PARTITION BY r.period ORDER BY r.score
+                          RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS bottom
+      FROM r WHERE r.rank IS NOT NULL
   ), k AS (
     SELECT l.period, least(duban.policy_int('bulletin.list_size'), count(*)::int / 2) AS k,
            count(*)::int AS n
       FROM listed l GROUP BY l.period
+  ), lists AS (
+    SELECT l.period, l.unit,
+           CASE WHEN l.top <= k.k THEN 'red' WHEN l.bottom <= k.k THEN 'black' END AS list
+      FROM listed l JOIN k USING (period)
   ), late AS (
-    SELECT p.ref, p.title, u.code, u.name, p.ladder_due, v_today - p.ladder_due AS days
+    SELECT p.ref, p.title, u.code, u.name, p.ladder_due, v_today - p.ladder_due AS days, p.unit_id
       FROM duban.problems p JOIN duban.units u ON u.id = p.unit_id
      WHERE p.status = 'rectifying' AND p.ladder_due < v_today
   ), overdue AS (
@@ -136,24 +150,54 @@ BEGIN
     SELECT b.period, jsonb_build_object(
              'units', coalesce((SELECT jsonb_agg(jsonb_build_object(
                           'unit', r.unit, 'name', r.name, 'open', r.open, 'overdue', r.overdue,
-                          'closed', r.closed, 'rate', r.rate, 'index', r.score, 'rank', r.rank,
+                          'closed', r.closed, 'rate', r.rate, 'index', r.score, 'place', r.rank,
                           'closed_on_time', r.closed_on_time, 'closed_late', r.closed_late,
-                          'self_found', r.self_found, 'deducted', r.deducted) ORDER BY r.rank)
-                                 FROM r WHERE r.period = b.period), '[]'),
-             'red', coalesce((SELECT jsonb_agg(l.unit ORDER BY l.rank) FROM listed l JOIN k USING (period)
-                               WHERE l.period = b.period AND l.rank <= k.k), '[]'),
-             'black', coalesce((SELECT jsonb_agg(l.unit ORDER BY l.rank DESC) FROM listed l JOIN k USING (period)
-                                 WHERE l.period = b.period AND l.rank > k.n - k.k), '[]'),
+                          'self_found', r.self_found, 'deducted', r.deducted) ORDER BY r.rank, r.unit)
+                                 FROM r WHERE r.period = b.period AND r.rank IS NOT NULL), '[]'),
+             'none', coalesce((SELECT jsonb_agg(jsonb_build_object('unit', r.unit, 'name', r.name)
+                                                ORDER BY r.unit)
+                                 FROM r WHERE r.period = b.period AND r.rank IS NULL), '[]'),
+             'red', coalesce((SELECT jsonb_agg(l.unit ORDER BY x.score DESC, l.unit) FROM lists l
+                               JOIN listed x USING (period, unit)
+                               WHERE l.period = b.period AND l.list = 'red'), '[]'),
+             'black', coalesce((SELECT jsonb_agg(l.unit ORDER BY x.score, l.unit) FROM lists l
+                                 JOIN listed x USING (period, unit)
+                                 WHERE l.period = b.period AND l.list = 'black'), '[]'),
              'overdue_problems', o.list, 'overdue_total', o.total,
              'year', b.year, 'as_of', v_today) AS doc
       FROM b CROSS JOIN overdue o
+  ), own AS (
+    -- each ranked unit's own line: its counts, place and overdue problems
+    SELECT r.period, r.unit_id, jsonb_build_object(
+             'unit', r.unit, 'unit_name', r.name, 'open', r.open, 'overdue', r.overdue,
+             'closed', r.closed, 'rate', r.rate, 'index', r.score, 'place', r.rank,
+             'ranked', k.n, 'list', l.list,
+             'units', jsonb_build_array(jsonb_build_object(
+                        'unit', r.unit, 'name', r.name, 'open', r.open, 'overdue', r.overdue,
+                        'closed', r.closed, 'rate', r.rate, 'index', r.score, 'place', r.rank)),
+             'red', CASE WHEN l.list = 'red' THEN jsonb_build_array(r.unit) ELSE '[]' END,
+             'black', CASE WHEN l.list = 'black' THEN jsonb_build_array(r.unit) ELSE '[]' END,
+             'overdue_problems', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                    'ref', t.ref, 'title', t.title, 'unit', t.code,
+                                    'unit_name', t.name, 'due', t.ladder_due, 'days', t.days)
+                                    ORDER BY t.days DESC, t.ref)
+                                    FROM late t WHERE t.unit_id = r.unit_id), '[]'),
+             'overdue_total', r.overdue) AS doc
+      FROM r JOIN k USING (period) JOIN lists l ON l.period = r.period AND l.unit = r.unit
   )
   -- to every office and leadership unit; the key names the recipient unit
-  SELECT array_agg(ROW(format('bulletin:%s:%s', b.period, ru.id), 'bulletin', NULL, ARRAY[ru.id],
-                       jsonb_build_object('period', b.period, 'kind', b.kind, 'day', b.day) || body.doc
-                      )::duban.notice_fact)
-    INTO v_facts
-    FROM b JOIN body ON body.period = b.period
-    JOIN duban.units ru ON ru.kind IN ('office', 'leadership');
+  SELECT array_agg(fact) INTO v_facts FROM (
+    SELECT ROW(format('bulletin:%s:%s', b.period, ru.id), 'bulletin', NULL, ARRAY[ru.id],
+               jsonb_build_object('period', b.period, 'kind', b.kind, 'day', b.day) || body.doc
+              )::duban.notice_fact AS fact
+      FROM b JOIN body ON body.period = b.period
+      JOIN duban.units ru ON ru.kind IN ('office', 'leadership')
+    UNION ALL
+    SELECT ROW(format('bulletin:%s:unit:%s', b.period, own.unit_id), 'bulletin', NULL,
+               ARRAY[own.unit_id],
+               jsonb_build_object('period', b.period, 'kind', b.kind, 'day', b.day, 'year', b.year,
+                                  'as_of', v_today) || own.doc
+              )::duban.notice_fact
+      FROM b JOIN own ON own.period = b.period) f;
   RETURN duban.notice_emit(v_facts);
 END $$;

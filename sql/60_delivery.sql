@@ -40,7 +40,8 @@ CREATE OR REPLACE FUNCTION duban.deliver_claim(
   p_now timestamptz, p_tz text, p_window_start int, p_window_end int, p_workdays_only boolean,
   p_lease_seconds double precision, p_claimer text, p_max_channels int, p_max_per_channel int)
 RETURNS TABLE (notice_id bigint, channel_id int, kind text, url text, secret text, mention jsonb,
-               unit text, budget int, lease_left double precision, payload jsonb, urgency int)
+               unit text, budget int, lease_left double precision, payload jsonb, urgency int,
+               keyword text)
 LANGUAGE plpgsql SET jit = off AS $$
 #variable_conflict use_column
 DECLARE
@@ -74,7 +75,7 @@ BEGIN
   ), usable AS (      -- channels with budget, in channel order, each only while this claim
                       -- holds its advisory lock; budgets are computed lazily channel by channel
                       -- and LIMIT stops at p_max_channels, so a large backlog costs no more
-    SELECT ch.id, ch.kind, ch.url, ch.secret, to_jsonb(ch.mention) AS mention, u.code AS unit,
+    SELECT ch.id, ch.kind, ch.url, ch.secret, to_jsonb(ch.mention) AS mention, ch.keyword, u.code AS unit,
            bud.budget
       FROM (SELECT DISTINCT cd.channel_id AS id FROM candidates cd ORDER BY 1) ids
       JOIN duban.channels ch ON ch.id = ids.id
@@ -118,7 +119,7 @@ BEGIN
   )
   SELECT cl.id, cl.channel_id, us.kind, us.url, us.secret, us.mention, us.unit, us.budget,
          extract(epoch FROM cl.claimed_until - clock_timestamp())::double precision,
-         cl.payload || jsonb_build_object('id', cl.id, 'type', cl.type), cl.urgency
+         cl.payload || jsonb_build_object('id', cl.id, 'type', cl.type), cl.urgency, us.keyword
     FROM claimed cl
     JOIN usable us ON us.id = cl.channel_id
    ORDER BY cl.channel_id, cl.urgency DESC, cl.id;

@@ -523,6 +523,8 @@ static void build_bulletin(struct rt *r)
 		return;
 	}
 	facts_bulletin_units(r, units);
+	if (json_array_size(json_object_get(n, "none")) > 0) /* units without problems, one line */
+		var_units(r, "none", json_object_get(n, "none"), NULL);
 	var_units(r, "red", json_object_get(n, "red"), units);
 	var_units(r, "black", json_object_get(n, "black"), units);
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char channel_add_usage[] =
-	"channel add UNIT --kind KIND --url URL [--secret S] [--mention A,B] [--rate N]";
+	"channel add UNIT --kind KIND --url URL [--secret S] [--mention A,B] [--rate N] [--keyword W]";
 
 static int check_kind(const char *kind)
 {
@@ -69,17 +69,18 @@ static int mention_lines(const char *kind_name, const char *mention, char **out)
 static int channel_insert(struct ctl *c, const char *unit_id, const char *mention,
 			  const char *rate, char id[24])
 {
-	const char *params[6] = { unit_id, c->kind, c->url,
+	const char *params[7] = { unit_id, c->kind, c->url,
 				  c->secret != NULL && *c->secret != '\0' ? c->secret : NULL,
-				  mention, rate };
+				  mention, rate,
+				  c->keyword != NULL && *c->keyword != '\0' ? c->keyword : NULL };
 	char err[1024];
 	PGresult *r;
 	int rc = ctl_try(c, &r,
-			 "INSERT INTO duban.channels (unit_id, kind, url, secret, mention, rate)"
+			 "INSERT INTO duban.channels (unit_id, kind, url, secret, mention, rate, keyword)"
 			 " VALUES ($1::int, $2, $3, $4,"
 			 " coalesce(string_to_array(nullif($5, ''), E'\\n'), '{}'),"
-			 " $6::int) RETURNING id",
-			 6, params, err, sizeof(err));
+			 " $6::int, $7) RETURNING id",
+			 7, params, err, sizeof(err));
 
 	if (rc != 0 && strcmp(db_last_sqlstate(), "23505") == 0)
 		return ctl_fail(EX_DATAERR, "unit %s already has a channel with this URL", c->argv[0]);
@@ -102,6 +103,8 @@ static int channel_add_check(struct ctl *c)
 	    (rc = check_kind(c->kind)) != 0 || (rc = ctl_check_length("--url", c->url, DUBAN_MAX_URL)) != 0 ||
 	    (rc = check_url(c->url)) != 0)
 		return rc;
+	if (c->keyword != NULL && (strlen(c->keyword) > 64 || strpbrk(c->keyword, "\r\n\t") != NULL))
+		return ctl_fail(EX_DATAERR, "--keyword must be one word or phrase of at most 64 bytes");
 	if (c->rate != NULL)
 		return ctl_int(c->rate, 1, 100000, "--rate (messages a minute)", &rate);
 	return 0;
@@ -159,7 +162,8 @@ int cmd_channel_list(struct ctl *c)
 {
 	static const struct ctl_col cols[] = {
 		{"id", "ID"}, {"unit", "UNIT"}, {"kind", "KIND"}, {"url", "URL"},
-		{"secret", "SECRET"}, {"mention", "MENTION"}, {"rate", "RATE/MIN"}, {NULL, NULL},
+		{"secret", "SECRET"}, {"mention", "MENTION"}, {"rate", "RATE/MIN"},
+		{"keyword", "KEYWORD"}, {NULL, NULL},
 	};
 	const char *params[1] = { c->unit };
 	json_t *rows;
@@ -172,7 +176,7 @@ int cmd_channel_list(struct ctl *c)
 			  "SELECT coalesce(json_agg(json_build_object('id', ch.id, 'unit', u.code,"
 			  " 'kind', ch.kind, 'url', ch.url,"
 			  " 'secret', CASE WHEN ch.secret IS NOT NULL THEN '***' END,"
-			  " 'mention', ch.mention, 'rate', duban.channel_rate(ch.kind, ch.rate),"
+			  " 'mention', ch.mention, 'rate', duban.channel_rate(ch.kind, ch.rate), 'keyword', ch.keyword,"
 			  " 'paused_until', date_trunc('second', ch.paused_until))"
 			  " ORDER BY u.code, ch.id), '[]')"
 			  " FROM duban.channels ch JOIN duban.units u ON u.id = ch.unit_id"

@@ -1,5 +1,5 @@
 /* dubanctl channel import FILE: loads units' webhooks from CSV (unit, kind, url, secret,
- * mention ;-separated, rate) all or nothing, upserting on (unit, url). Secrets and URLs
+ * mention ;-separated, rate, keyword) all or nothing, upserting on (unit, url). Secrets and URLs
  * (which carry tokens) are never repeated in messages. */
 #include "import.h"
 #include "duban/limits.h"
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { CH_UNIT, CH_KIND, CH_URL, CH_SECRET, CH_MENTION, CH_RATE, CH_NCOLS };
+enum { CH_UNIT, CH_KIND, CH_URL, CH_SECRET, CH_MENTION, CH_RATE, CH_KEYWORD, CH_NCOLS };
 
 static const char usage[] = "channel import FILE [--encoding utf-8|gbk]";
 
@@ -24,6 +24,7 @@ static const char *const secret_words[] = {"secret", "密钥", "加签密钥", "
 static const char *const mention_words[] = {"mention", "mentions", "提醒", "提醒人", "@", "at",
 					    NULL};
 static const char *const rate_words[] = {"rate", "速率", "频率", "每分钟条数", NULL};
+static const char *const keyword_words[] = {"keyword", "关键词", "自定义关键词", NULL};
 
 static const struct imp_column channel_cols[CH_NCOLS] = {
 	[CH_UNIT] = {"unit", "单位", 1, unit_words},
@@ -32,6 +33,7 @@ static const struct imp_column channel_cols[CH_NCOLS] = {
 	[CH_SECRET] = {"secret", "密钥", 0, secret_words},
 	[CH_MENTION] = {"mention", "提醒", 0, mention_words},
 	[CH_RATE] = {"rate", "速率", 0, rate_words},
+	[CH_KEYWORD] = {"keyword", "关键词", 0, keyword_words},
 };
 
 static const struct {
@@ -45,7 +47,7 @@ static const struct {
 
 static const char stage_sql[] =
 	"CREATE TEMP TABLE imp_channels (line int NOT NULL, unit_id int, kind text, url text,"
-	" secret text, mention text[], rate int) ON COMMIT DROP";
+	" secret text, mention text[], rate int, keyword text) ON COMMIT DROP";
 
 static const char dup_sql[] =
 	"SELECT line, format('this unit''s URL appears twice: already on line %s', first),"
@@ -58,7 +60,7 @@ static const struct {
 	int col;
 	const char *name;
 } update_cols[] = {
-	{CH_SECRET, "secret"}, {CH_MENTION, "mention"}, {CH_RATE, "rate"},
+	{CH_SECRET, "secret"}, {CH_MENTION, "mention"}, {CH_RATE, "rate"}, {CH_KEYWORD, "keyword"},
 };
 
 static void row_unit(struct imp *im, const struct imp_units *units)
@@ -207,6 +209,23 @@ static void row_rate(struct imp *im)
 	imp_put_long(im, rate);
 }
 
+/* The robot's keyword: one word or phrase of at most 64 bytes; empty for none. */
+static void row_keyword(struct imp *im)
+{
+	char *v = imp_cell(im, CH_KEYWORD);
+
+	if (v == NULL || *v == '\0') {
+		imp_put_null(im);
+		return;
+	}
+	if (strlen(v) > 64 || strpbrk(v, "\r\n\t") != NULL) {
+		imp_error(im, im->rec.line, CH_KEYWORD, "a keyword is one word or phrase of at most 64 bytes");
+		imp_put_null(im);
+		return;
+	}
+	imp_put_text(im, v);
+}
+
 static int channel_row(struct imp *im, const struct imp_units *units)
 {
 	char *secret = imp_cell(im, CH_SECRET);
@@ -218,6 +237,7 @@ static int channel_row(struct imp *im, const struct imp_units *units)
 	imp_put_text(im, secret != NULL && *secret != '\0' ? secret : NULL);
 	row_mention(im);
 	row_rate(im);
+	row_keyword(im);
 	return imp_copy_row_end(im);
 }
 
@@ -244,7 +264,8 @@ static int channel_apply(struct imp *im, PGconn *conn, long *added, long *update
 	}
 	snprintf(sql, sizeof(sql),
 		 "WITH w AS (INSERT INTO duban.channels AS c (unit_id, kind, url, secret, mention,"
-		 " rate) SELECT unit_id, kind, url, secret, coalesce(mention, '{}'), rate"
+		 " rate, keyword) SELECT unit_id, kind, url, secret, coalesce(mention, '{}'), rate,"
+		 " keyword"
 		 " FROM pg_temp.imp_channels ORDER BY line ON CONFLICT (unit_id, url) DO UPDATE"
 		 " SET %s WHERE (%s) IS DISTINCT FROM (%s) RETURNING xmax = 0 AS added)"
 		 " SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) FROM w",

@@ -62,7 +62,7 @@ static const char usage_text[] =
 	"usage: dubanctl [--config FILE] [--dsn DSN] [--now TIME] [--json] [--actor NAME] COMMAND ...\n"
 	"  migrate | status\n"
 	"  unit add CODE NAME --kind KIND [--parent CODE] | unit import FILE | unit list\n"
-	"  channel add UNIT --kind KIND --url URL [--secret S] [--mention A,B] [--rate N]\n"
+	"  channel add UNIT --kind KIND --url URL [--secret S] [--mention A,B] [--rate N] [--keyword W]\n"
 	"  channel import FILE | channel list | channel test UNIT\n"
 	"  problem import FILE [--encoding utf-8|gbk] [--dry-run]\n"
 	"  problem add --ref R --title T --level L --unit U --supervisors A[,B...] --deadline D\n"
@@ -94,7 +94,7 @@ enum {
 	OPT_OVERDUE, OPT_CSV, OPT_DONE, OPT_DEAD, OPT_HELP, OPT_VERSION, OPT_ROLE,
 	OPT_PASSWORD_STDIN, OPT_DRY_RUN, OPT_OUT,
 	OPT_VERIFIED, OPT_ORDERED, OPT_PENALIZED, OPT_FINE, OPT_INVESTIGATED, OPT_DETAINED_ADMIN,
-	OPT_DETAINED_CRIMINAL, OPT_INTERVIEWED, OPT_ACCOUNTABLE,
+	OPT_DETAINED_CRIMINAL, OPT_INTERVIEWED, OPT_ACCOUNTABLE, OPT_KEYWORD,
 };
 
 static const struct option long_options[] = {
@@ -105,6 +105,7 @@ static const struct option long_options[] = {
 	{"secret", required_argument, NULL, OPT_SECRET},
 	{"mention", required_argument, NULL, OPT_MENTION},
 	{"rate", required_argument, NULL, OPT_RATE},
+	{"keyword", required_argument, NULL, OPT_KEYWORD},
 	{"encoding", required_argument, NULL, OPT_ENCODING},
 	{"ref", required_argument, NULL, OPT_REF}, {"title", required_argument, NULL, OPT_TITLE},
 	{"level", required_argument, NULL, OPT_LEVEL}, {"unit", required_argument, NULL, OPT_UNIT},
@@ -227,6 +228,7 @@ static int parse_options(struct ctl *c, int argc, char **argv)
 		case OPT_SECRET: c->secret = optarg; break;
 		case OPT_MENTION: c->mention = optarg; break;
 		case OPT_RATE: c->rate = optarg; break;
+		case OPT_KEYWORD: c->keyword = optarg; break;
 		case OPT_ENCODING: c->encoding = optarg; break;
 		case OPT_REF: c->ref = optarg; break;
 		case OPT_TITLE: c->title = optarg; break;

@@ -81,7 +81,7 @@ struct deliver {
 
 static const char deliver_sql_claim[] =
 	"SELECT notice_id, channel_id, kind, url, secret, mention, unit, budget, lease_left, "
-	"payload, urgency FROM duban.deliver_claim($1::timestamptz, $2, $3::int, $4::int, $5::boolean, "
+	"payload, urgency, keyword FROM duban.deliver_claim($1::timestamptz, $2, $3::int, $4::int, $5::boolean, "
 	"$6::float8, $7, $8::int, $9::int)";
 static const char deliver_sql_counts[] =
 	"SELECT n.pending, n.dead, duband_wait.w FROM duban.notice_counts() n, "
@@ -90,7 +90,7 @@ static const char deliver_sql_counts[] =
 /* Column numbers of a claim result, found by name (PQfnumber). */
 struct claim_cols {
 	int notice_id, channel_id, kind, url, secret, mention, unit, budget, lease_left, payload,
-		urgency;
+		urgency, keyword;
 };
 
 /* Fills *k from the result's column names; -1 when one is missing. */
@@ -107,9 +107,10 @@ static int claim_cols_find(const PGresult *res, struct claim_cols *k)
 	k->lease_left = PQfnumber(res, "lease_left");
 	k->payload = PQfnumber(res, "payload");
 	k->urgency = PQfnumber(res, "urgency");
+	k->keyword = PQfnumber(res, "keyword");
 	return k->notice_id < 0 || k->channel_id < 0 || k->kind < 0 || k->url < 0 ||
 	       k->secret < 0 || k->mention < 0 || k->unit < 0 || k->budget < 0 ||
-	       k->lease_left < 0 || k->payload < 0 || k->urgency < 0 ? -1 : 0;
+	       k->lease_left < 0 || k->payload < 0 || k->urgency < 0 || k->keyword < 0 ? -1 : 0;
 }
 
 static void deliver_pump(struct deliver *dl);
@@ -585,6 +586,7 @@ static void deliver_channel(struct deliver *dl, PGresult *res, const struct clai
 	rc.unit = PQgetvalue(res, a, k->unit);
 	rc.url = PQgetvalue(res, a, k->url);
 	rc.secret = PQgetisnull(res, a, k->secret) ? NULL : PQgetvalue(res, a, k->secret);
+	rc.keyword = PQgetisnull(res, a, k->keyword) ? NULL : PQgetvalue(res, a, k->keyword);
 	mentions = deliver_mentions(mention, &rc.n_mention);
 	rc.mention = mentions;
 	for (int i = a; i < b && notices != NULL; i++) {

@@ -207,7 +207,7 @@ check "acceptance notices (gaps)" "2026-03-05 OFF ACC1 supervise 1 S1 2026-02-10
 2026-10-10 OFF ACC2 supervise 1 D1 2026-09-18 11
 2026-10-16 D1 ACC2 supervise 2 D1 2026-09-18 16
 2026-10-16 OFF ACC2 supervise 2 D1 2026-09-18 16" "$(facts "$DB2" acceptance)"
-check "acceptance payload" "$(jnorm "$DB1" '{"cycle": 1, "limit": 10, "stage": "prompt", "title": "问题ACC1", "problem": "ACC1", "unit": "S1", "lead": "S1", "applied": "2026-02-10", "decide_by": "2026-03-02", "lead_name": "北街道", "main_unit": "T1", "recipient": "S1", "unit_name": "北街道", "working_days": 8, "main_unit_name": "东镇", "recipient_name": "北街道", "type": "acceptance"}')" \
+check "acceptance payload" "$(jnorm "$DB1" '{"cycle": 1, "limit": 10, "stage": "prompt", "title": "问题ACC1", "problem": "ACC1", "unit": "S1", "lead": "S1", "role": "lead", "applied": "2026-02-10", "decide_by": "2026-03-02", "lead_name": "北街道", "main_unit": "T1", "recipient": "S1", "unit_name": "北街道", "working_days": 8, "main_unit_name": "东镇", "recipient_name": "北街道", "type": "acceptance"}')" \
   "$(q "$DB1" -c "SELECT jsonb_pretty(payload) FROM duban.notices WHERE type = 'acceptance' ORDER BY id LIMIT 1")"
 check "acceptance history" "ACC1 acceptance-escalate prompt 1
 ACC1 acceptance-escalate supervise 1
@@ -385,7 +385,7 @@ reminder:quarterly-self-inspection:2026-Q4:2026-12-03
 reminder:quarterly-self-inspection:2026-Q4:2026-12-10" \
   "$(comm -3 <(q "$DB1" -c "SELECT DISTINCT regexp_replace(key, '(:[0-9]+){2}$', '') FROM duban.notices WHERE type = 'reminder' ORDER BY 1") \
              <(q "$DB2" -c "SELECT DISTINCT regexp_replace(key, '(:[0-9]+){2}$', '') FROM duban.notices WHERE type = 'reminder' ORDER BY 1"))"
-check "dispatch reminder payload" "$(jnorm "$DB1" '{"due": "2026-10-31", "type": "reminder", "unit": "T2", "period": "2026-10", "problems": ["ACC2"], "schedule": "monthly-dispatch", "days_left": 8, "recipient": "T2", "unit_name": "西镇", "problem_titles": {"ACC2": "问题ACC2"}, "recipient_name": "西镇", "schedule_label": "每月调度"}')" \
+check "dispatch reminder payload" "$(jnorm "$DB1" '{"due": "2026-10-31", "role": "main", "type": "reminder", "unit": "T2", "period": "2026-10", "problems": ["ACC2"], "schedule": "monthly-dispatch", "days_left": 8, "recipient": "T2", "unit_name": "西镇", "problem_titles": {"ACC2": "问题ACC2"}, "recipient_name": "西镇", "schedule_label": "每月调度"}')" \
   "$(q "$DB1" -c "SELECT jsonb_pretty(payload) FROM duban.notices WHERE type = 'reminder' AND payload->>'unit' = 'T2'
                  AND payload->>'schedule' = 'monthly-dispatch' AND payload->>'period' = '2026-10'")"
 
@@ -428,12 +428,28 @@ MISSED_DAILY='2026-01-01 OFF monthly-self-found 2025-12 ["D1", "P1", "S1", "T1",
 2026-12-11 OFF quarterly-self-inspection 2026-Q4 ["T1"]
 2027-01-01 OFF monthly-dispatch 2026-12 ["T3"] [{"name": "南镇", "unit": "T3", "count": 1, "problems": ["OVER1"]}]
 2027-01-05 OFF adj-jan 2027-01-04 ["D1"]'
-check "missed (daily)" "$MISSED_DAILY" "$(facts "$DB1" missed)"
+check "missed (daily)" "$MISSED_DAILY" "$(facts "$DB1" missed | grep -E '^\S+ (OFF|LEAD) ')"
 # with gaps: the same lists, made at the next run (T2 handed Q1 in on 03-12 and stays listed)
 MISSED_GAPS=$(printf '%s\n' "$MISSED_DAILY" | sed \
   -e 's/^2026-03-01 /2026-03-05 /' -e 's/^2026-03-11 /2026-03-13 /' -e 's/^2026-04-01 /2026-04-03 /' \
   -e 's/^2026-05-01 /2026-05-06 /' -e 's/^2026-05-05 /2026-05-06 /' -e 's/^2026-12-11 /2026-12-12 /')
-check "missed (gaps)" "$(printf '%s\n' "$MISSED_GAPS" | sort)" "$(facts "$DB2" missed | sort)"
+check "missed (gaps)" "$(printf '%s\n' "$MISSED_GAPS" | sort)" "$(facts "$DB2" missed | grep -E '^\S+ (OFF|LEAD) ' | sort)"
+# each unit of an office's missed list also gets its own missed notice (SPEC §7d), the same day
+for db in "$DB1" "$DB2"; do
+  check "$db: each missing unit told itself" "$(q "$db" -c "
+    SELECT DISTINCT concat_ws(' ', (n.created_at AT TIME ZONE 'Asia/Shanghai')::date, x.u, n.payload->>'schedule',
+                              n.payload->>'period')
+      FROM duban.notices n JOIN duban.units r ON r.id = n.unit_id,
+           jsonb_array_elements_text(n.payload->'units') x(u)
+     WHERE n.type = 'missed' AND r.kind = 'office' AND x.u NOT IN (SELECT code FROM duban.units WHERE kind = 'office')
+     ORDER BY 1")" "$(q "$db" -c "
+    SELECT DISTINCT concat_ws(' ', (n.created_at AT TIME ZONE 'Asia/Shanghai')::date, n.payload->>'unit', n.payload->>'schedule',
+                     n.payload->>'period')
+      FROM duban.notices n JOIN duban.units r ON r.id = n.unit_id
+     WHERE n.type = 'missed' AND r.kind NOT IN ('office', 'leadership')
+       AND n.payload->>'unit' = r.code AND n.payload->>'role' = 'main' AND n.payload ? 'due'
+     ORDER BY 1")"
+done
 check "report late flags" "adj-oct D1 2026-10-10 t
 quarterly-self-inspection T2 2026-Q1 t" "$(q "$DB1" -c "
   SELECT concat_ws(' ', r.schedule, u.code, r.period, r.late) FROM duban.reports r
@@ -467,21 +483,23 @@ BULLETIN_DAYS="2026-01-04 2025-12 monthly
 2027-01-04 2026-12 monthly"
 bulletins() { q "$1" -c "SELECT DISTINCT concat_ws(' ', (n.created_at AT TIME ZONE 'Asia/Shanghai')::date, u.code,
                            payload->>'period', payload->>'kind') FROM duban.notices n JOIN duban.units u ON u.id = n.unit_id
-                          WHERE type = 'bulletin' ORDER BY 1"; }
+                          WHERE type = 'bulletin' AND u.kind IN ('office', 'leadership') ORDER BY 1"; }
 check "bulletin days (daily)" "$(awk '{print $1, "LEAD", $2, $3; print $1, "OFF", $2, $3}' <<<"$BULLETIN_DAYS")" "$(bulletins "$DB1")"
 check "bulletin days (gaps)" "$(awk '{print $1, "LEAD", $2, $3; print $1, "OFF", $2, $3}' <<<"$BULLETIN_DAYS" \
   | sed -e 's/^2026-03-02 /2026-03-05 /' -e 's/^2026-04-01 /2026-04-03 /' -e 's/^2026-10-08 /2026-10-10 /' | sort)" \
   "$(bulletins "$DB2" | sort)"
 # 06-16: T1 105 = 100 + 5 (SELF1); S1 100; D1 75 = 100 × (1 + 0.5)/2; T2 72 = 100 + 5 − 33;
 # P1 −12 = 0 − 12; T3 −15 = 0 − 15 (OVER1 overdue 108 days, PUB2 16).
-check "bulletin 2026-06-16" "$(jnorm "$DB1" '{"red": ["T1", "S1", "D1"], "black": ["T3", "P1", "T2"], "units": [{"name": "东镇", "open": 1, "rank": 1, "rate": 0.5000, "unit": "T1", "index": 105.0, "closed": 1, "overdue": 0, "deducted": 0, "self_found": 1, "closed_late": 0, "closed_on_time": 1}, {"name": "北街道", "open": 0, "rank": 2, "rate": 1.0000, "unit": "S1", "index": 100.0, "closed": 1, "overdue": 0, "deducted": 0, "self_found": 0, "closed_late": 0, "closed_on_time": 1}, {"name": "区水利局", "open": 0, "rank": 3, "rate": 1.0000, "unit": "D1", "index": 75.0, "closed": 2, "overdue": 0, "deducted": 0, "self_found": 0, "closed_late": 1, "closed_on_time": 1}, {"name": "西镇", "open": 1, "rank": 4, "rate": 0.0000, "unit": "T2", "index": 72.0, "closed": 0, "overdue": 0, "deducted": 33, "self_found": 1, "closed_late": 0, "closed_on_time": 0}, {"name": "高新园区", "open": 1, "rank": 5, "rate": 0.0000, "unit": "P1", "index": -12.0, "closed": 0, "overdue": 1, "deducted": 12, "self_found": 0, "closed_late": 0, "closed_on_time": 0}, {"name": "南镇", "open": 1, "rank": 6, "rate": 0.0000, "unit": "T3", "index": -15.0, "closed": 0, "overdue": 1, "deducted": 15, "self_found": 0, "closed_late": 0, "closed_on_time": 0}], "overdue_problems": [{"due": "2026-02-28", "ref": "OVER1", "days": 108, "unit": "T3", "title": "问题OVER1", "unit_name": "南镇"}, {"due": "2026-05-31", "ref": "PUB2", "days": 16, "unit": "P1", "title": "问题PUB2", "unit_name": "高新园区"}], "overdue_total": 2}')" \
-  "$(q "$DB1" -c "SELECT jsonb_pretty(payload - '{type,period,kind,day,as_of,year,recipient,recipient_name}'::text[])
-                 FROM duban.notices WHERE type = 'bulletin' AND payload->>'period' = '2026-06-16' LIMIT 1")"
+check "bulletin 2026-06-16" "$(jnorm "$DB1" '{"red": ["T1", "S1", "D1"], "black": ["P1", "T3", "T2"], "units": [{"name": "东镇", "open": 1, "rate": 0.5000, "unit": "T1", "index": 105.0, "closed": 1, "overdue": 0, "deducted": 0, "self_found": 1, "closed_late": 0, "closed_on_time": 1, "place": 1}, {"name": "北街道", "open": 0, "rate": 1.0000, "unit": "S1", "index": 100.0, "closed": 1, "overdue": 0, "deducted": 0, "self_found": 0, "closed_late": 0, "closed_on_time": 1, "place": 2}, {"name": "区水利局", "open": 0, "rate": 1.0000, "unit": "D1", "index": 75.0, "closed": 2, "overdue": 0, "deducted": 0, "self_found": 0, "closed_late": 1, "closed_on_time": 1, "place": 3}, {"name": "西镇", "open": 1, "rate": 0.0000, "unit": "T2", "index": 72.0, "closed": 0, "overdue": 0, "deducted": 33, "self_found": 1, "closed_late": 0, "closed_on_time": 0, "place": 4}, {"name": "高新园区", "open": 1, "rate": 0.0000, "unit": "P1", "index": 0.0, "closed": 0, "overdue": 1, "deducted": 12, "self_found": 0, "closed_late": 0, "closed_on_time": 0, "place": 5}, {"name": "南镇", "open": 1, "rate": 0.0000, "unit": "T3", "index": 0.0, "closed": 0, "overdue": 1, "deducted": 15, "self_found": 0, "closed_late": 0, "closed_on_time": 0, "place": 5}], "overdue_problems": [{"due": "2026-02-28", "ref": "OVER1", "days": 108, "unit": "T3", "title": "问题OVER1", "unit_name": "南镇"}, {"due": "2026-05-31", "ref": "PUB2", "days": 16, "unit": "P1", "title": "问题PUB2", "unit_name": "高新园区"}], "overdue_total": 2, "none": []}')" \
+  "$(q "$DB1" -c "SELECT jsonb_pretty(payload - '{type,period,kind,day,as_of,year,recipient,recipient_name,role}'::text[])
+                 FROM duban.notices WHERE type = 'bulletin' AND payload->>'period' = '2026-06-16'
+                  AND payload->>'recipient' = 'OFF' LIMIT 1")"
 # 12-16: S1 100 (8 closed on time); T2 72; D1 71.8 = 100 × 7.5/8 − 22; T1 45 = 100 × 1/2 + 5 − 10;
 # P1 −12; T3 −30.
-check "bulletin 2026-12-16" "$(jnorm "$DB1" '{"red": ["S1", "T2", "D1"], "black": ["T3", "P1", "T1"], "units": [{"name": "北街道", "open": 0, "rank": 1, "rate": 1.0000, "unit": "S1", "index": 100.0, "closed": 8, "overdue": 0, "deducted": 0, "self_found": 0, "closed_late": 0, "closed_on_time": 8}, {"name": "西镇", "open": 2, "rank": 2, "rate": 0.0000, "unit": "T2", "index": 72.0, "closed": 0, "overdue": 0, "deducted": 33, "self_found": 1, "closed_late": 0, "closed_on_time": 0}, {"name": "区水利局", "open": 0, "rank": 3, "rate": 1.0000, "unit": "D1", "index": 71.8, "closed": 8, "overdue": 0, "deducted": 22, "self_found": 0, "closed_late": 1, "closed_on_time": 7}, {"name": "东镇", "open": 1, "rank": 4, "rate": 0.5000, "unit": "T1", "index": 45.0, "closed": 1, "overdue": 1, "deducted": 10, "self_found": 1, "closed_late": 0, "closed_on_time": 1}, {"name": "高新园区", "open": 1, "rank": 5, "rate": 0.0000, "unit": "P1", "index": -12.0, "closed": 0, "overdue": 1, "deducted": 12, "self_found": 0, "closed_late": 0, "closed_on_time": 0}, {"name": "南镇", "open": 1, "rank": 6, "rate": 0.0000, "unit": "T3", "index": -30.0, "closed": 0, "overdue": 1, "deducted": 30, "self_found": 0, "closed_late": 0, "closed_on_time": 0}], "overdue_problems": [{"due": "2026-02-28", "ref": "OVER1", "days": 291, "unit": "T3", "title": "问题OVER1", "unit_name": "南镇"}, {"due": "2026-05-31", "ref": "PUB2", "days": 199, "unit": "P1", "title": "问题PUB2", "unit_name": "高新园区"}, {"due": "2026-06-30", "ref": "SELF1", "days": 169, "unit": "T1", "title": "问题SELF1", "unit_name": "东镇"}], "overdue_total": 3}')" \
-  "$(q "$DB1" -c "SELECT jsonb_pretty(payload - '{type,period,kind,day,as_of,year,recipient,recipient_name}'::text[])
-                 FROM duban.notices WHERE type = 'bulletin' AND payload->>'period' = '2026-12-16' LIMIT 1")"
+check "bulletin 2026-12-16" "$(jnorm "$DB1" '{"red": ["S1", "T2", "D1"], "black": ["P1", "T3", "T1"], "units": [{"name": "北街道", "open": 0, "rate": 1.0000, "unit": "S1", "index": 100.0, "closed": 8, "overdue": 0, "deducted": 0, "self_found": 0, "closed_late": 0, "closed_on_time": 8, "place": 1}, {"name": "西镇", "open": 2, "rate": 0.0000, "unit": "T2", "index": 72.0, "closed": 0, "overdue": 0, "deducted": 33, "self_found": 1, "closed_late": 0, "closed_on_time": 0, "place": 2}, {"name": "区水利局", "open": 0, "rate": 1.0000, "unit": "D1", "index": 71.8, "closed": 8, "overdue": 0, "deducted": 22, "self_found": 0, "closed_late": 1, "closed_on_time": 7, "place": 3}, {"name": "东镇", "open": 1, "rate": 0.5000, "unit": "T1", "index": 45.0, "closed": 1, "overdue": 1, "deducted": 10, "self_found": 1, "closed_late": 0, "closed_on_time": 1, "place": 4}, {"name": "高新园区", "open": 1, "rate": 0.0000, "unit": "P1", "index": 0.0, "closed": 0, "overdue": 1, "deducted": 12, "self_found": 0, "closed_late": 0, "closed_on_time": 0, "place": 5}, {"name": "南镇", "open": 1, "rate": 0.0000, "unit": "T3", "index": 0.0, "closed": 0, "overdue": 1, "deducted": 30, "self_found": 0, "closed_late": 0, "closed_on_time": 0, "place": 5}], "overdue_problems": [{"due": "2026-02-28", "ref": "OVER1", "days": 291, "unit": "T3", "title": "问题OVER1", "unit_name": "南镇"}, {"due": "2026-05-31", "ref": "PUB2", "days": 199, "unit": "P1", "title": "问题PUB2", "unit_name": "高新园区"}, {"due": "2026-06-30", "ref": "SELF1", "days": 169, "unit": "T1", "title": "问题SELF1", "unit_name": "东镇"}], "overdue_total": 3, "none": []}')" \
+  "$(q "$DB1" -c "SELECT jsonb_pretty(payload - '{type,period,kind,day,as_of,year,recipient,recipient_name,role}'::text[])
+                 FROM duban.notices WHERE type = 'bulletin' AND payload->>'period' = '2026-12-16'
+                  AND payload->>'recipient' = 'OFF' LIMIT 1")"
 check "bulletin envelope" "bulletin 2026-12-16 year-end 2026-12-16 2026-12-16 2026 LEAD 区领导小组
 bulletin 2026-12 monthly 2027-01-04 2027-01-04 2026 LEAD 区领导小组" \
   "$(q "$DB1" -c "SELECT concat_ws(' ', payload->>'type', payload->>'period', payload->>'kind', payload->>'day',
@@ -489,26 +507,27 @@ bulletin 2026-12 monthly 2027-01-04 2027-01-04 2026 LEAD 区领导小组" \
                  WHERE type = 'bulletin' AND payload->>'period' IN ('2026-12-16', '2026-12')
                    AND payload->>'recipient' = 'LEAD' ORDER BY id")"
 # Red and black lists of every bulletin: only units that have problems are listed (early in the
-# year few do; 2026-01-04 none), at most half of them each; ties go to the smaller code; black
-# lists the worst first.
+# year few do; 2026-01-04 none), at most half of them each; black lists the worst first. Indexes
+# are never below 0, so from 06-16 P1 and T3 (and later T2) tie at 0.0: tied units share a place
+# and a list takes all of them or none (listed by code within a tie).
 check "bulletin red and black lists" '2026-01-04 OFF 2025-12 monthly [] []
 2026-02-02 OFF 2026-01 monthly ["T1"] ["D1"]
 2026-03-02 OFF 2026-02 monthly ["T1"] ["T3"]
 2026-04-01 OFF 2026-03 monthly ["T1"] ["T3"]
 2026-05-06 OFF 2026-04 monthly ["T1", "S1"] ["T3", "T2"]
 2026-06-01 OFF 2026-05 monthly ["T1", "P1", "S1"] ["T3", "T2", "D1"]
-2026-06-16 OFF 2026-06-16 mid-year ["T1", "S1", "D1"] ["T3", "P1", "T2"]
-2026-07-01 OFF 2026-06 monthly ["S1", "D1", "T2"] ["T3", "P1", "T1"]
-2026-08-03 OFF 2026-07 monthly ["S1", "D1", "T2"] ["T3", "P1", "T1"]
-2026-09-01 OFF 2026-08 monthly ["S1", "D1", "T2"] ["T3", "P1", "T1"]
-2026-10-08 OFF 2026-09 monthly ["S1", "D1", "T2"] ["T3", "P1", "T1"]
-2026-11-02 OFF 2026-10 monthly ["S1", "T2", "D1"] ["T3", "P1", "T1"]
-2026-12-01 OFF 2026-11 monthly ["S1", "T2", "D1"] ["T3", "P1", "T1"]
-2026-12-16 OFF 2026-12-16 year-end ["S1", "T2", "D1"] ["T3", "P1", "T1"]
-2027-01-04 OFF 2026-12 monthly ["S1", "D1", "T1"] ["T3", "T2", "P1"]' "$(facts "$DB1" bulletin | grep ' OFF ')"
+2026-06-16 OFF 2026-06-16 mid-year ["T1", "S1", "D1"] ["P1", "T3", "T2"]
+2026-07-01 OFF 2026-06 monthly ["S1", "D1", "T2"] ["P1", "T3", "T1"]
+2026-08-03 OFF 2026-07 monthly ["S1", "D1", "T2"] ["P1", "T3", "T1"]
+2026-09-01 OFF 2026-08 monthly ["S1", "D1", "T2"] ["P1", "T3", "T1"]
+2026-10-08 OFF 2026-09 monthly ["S1", "D1", "T2"] ["P1", "T3", "T1"]
+2026-11-02 OFF 2026-10 monthly ["S1", "T2", "D1"] ["P1", "T3", "T1"]
+2026-12-01 OFF 2026-11 monthly ["S1", "T2", "D1"] ["P1", "T3", "T1"]
+2026-12-16 OFF 2026-12-16 year-end ["S1", "T2", "D1"] ["P1", "T3", "T1"]
+2027-01-04 OFF 2026-12 monthly ["S1", "D1", "T1"] ["P1", "T2", "T3"]' "$(facts "$DB1" bulletin | grep ' OFF ')"
 # 2027-01-04 reviews 2026: T2 −28 = 0 (SELF2, ACC2 overdue since 12-31) + 5 − 33.
-check "bulletin 2026-12 indexes" "S1 100.0 D1 71.8 T1 45.0 P1 -12.0 T2 -28.0 T3 -30.0" "$(q "$DB1" -c "
-  SELECT string_agg((u->>'unit') || ' ' || (u->>'index'), ' ' ORDER BY (u->>'rank')::int)
+check "bulletin 2026-12 indexes (never below 0; equal ones share a place)" "S1 100.0 D1 71.8 T1 45.0 P1 0.0 T2 0.0 T3 0.0" "$(q "$DB1" -c "
+  SELECT string_agg((u->>'unit') || ' ' || (u->>'index'), ' ' ORDER BY (u->>'place')::int, u->>'unit')
     FROM duban.notices n, jsonb_array_elements(n.payload->'units') u
    WHERE n.type = 'bulletin' AND n.payload->>'period' = '2026-12' AND n.payload->>'recipient' = 'OFF'")"
 
@@ -616,7 +635,7 @@ for db in "$DB1" "$DB2" "$DB3"; do
     "$(q "$db" -v spec="$SPEC" -f "$SRC/tests/sql/notice_payloads_check.sql")"
 done
 check "payload check covers every type the rules make" \
-  "acceptance bulletin closed deduction escalation missed reminder sample" \
+  "acceptance applied bulletin closed deduction escalation missed objected publicity rejected reminder sample" \
   "$( (q "$DB1" -c "SELECT DISTINCT type FROM duban.notices"; q "$DB2" -c "SELECT DISTINCT type FROM duban.notices") \
       | sort -u | tr '\n' ' ' | sed 's/ $//')"
 
