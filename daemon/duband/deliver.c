@@ -496,9 +496,12 @@ static void deliver_take_batch(struct deliver *dl, struct dchan *ch, struct rend
 		struct dmsg *m;
 
 		if (rm->follows) {
-			/* the mention message of prev: sent after it, with its ids */
-			if (prev == NULL || (long)k >= budget)
+			/* the mention message of prev: sent right after it, with its ids; it goes
+			 * with its message even past the round's one-a-second budget (the sends
+			 * log counts it against the per-minute rate of the next rounds) */
+			if (prev == NULL)
 				continue;
+			budget = budget < INT_MAX ? budget + 1 : budget;
 			m = calloc(1, sizeof(*m));
 			if (m == NULL || (m->ids = malloc((prev->n_ids + 1) * sizeof(*m->ids))) == NULL) {
 				free(m);
