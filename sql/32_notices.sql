@@ -68,7 +68,9 @@ LANGUAGE sql SET jit = off AS $$
     SELECT f.key || ':' || c.id, f.type, ru.id, c.id, f.problem_id,
            f.payload
            || CASE WHEN p.id IS NULL THEN '{}'::jsonb
-                   ELSE jsonb_build_object('lead', lu.code, 'lead_name', lu.name) END
+                   ELSE jsonb_build_object('lead', lu.code, 'lead_name', lu.name)
+                        || CASE WHEN p.contact <> '' THEN jsonb_build_object('contact', p.contact)
+                                ELSE '{}'::jsonb END END
            || jsonb_build_object('type', f.type, 'recipient', ru.code, 'recipient_name', ru.name,
                                  'role', duban.notice_role(ru, p)),
            duban.notice_urgency(f.type, f.payload)

@@ -34,6 +34,7 @@ assert_contains "$(ctl channel list)" "督办通知" "channel list shows the key
 # ZY-07: due Sunday 2026-04-05; its prompt (D-30) is made on Saturday 2026-03-07
 ctl --now 2026-03-01T09:00:00+08:00 problem add --ref ZY-07 --title 河道非法采砂 --level district \
   --unit XJ --supervisors SLJ,HB --deadline 2026-04-05 >/dev/null
+psql_q "update duban.problems set contact = '王强 13900000000' where ref = 'ZY-07'" >/dev/null
 ctl --now 2026-03-01T09:00:00+08:00 report submit XJ quarterly-self-inspection 2026-Q1 >/dev/null
 
 assert_exit 0 "Saturday: the prompt is made, not sent" -- dband --once --now 2026-03-07T09:00:00+08:00
@@ -53,6 +54,7 @@ assert js["text"].startswith("【清河区整改办】提示 1 条\n\n【提示�
 n = js["notices"][0]
 assert (n["type"], n["stage"], n["days"], n["due"], n["role"]) == ("escalation", "prompt", -27, "2026-04-05", "main"), n
 assert "duban" not in js["text"], js["text"]
+assert js["text"].endswith("请抓紧推进整改，确保按期完成。责任人：王强 13900000000。"), js["text"]
 # DingTalk with the keyword on the channel: accepted, keyword in the title, @mobile
 dk = by["/dingtalk/dk"]
 assert len(dk) == 1 and dk[0]["ok"], dk
@@ -105,6 +107,7 @@ ctl --now 2026-03-11T10:00:00+08:00 problem reject ZY-07 --reason 照片不全 >
 assert_exit 0 "deliver the rejection" -- dband --once --now 2026-03-11T10:05:00+08:00
 assert_contains "$(json_texts XJ "$S")" "【验收未通过】问题 ZY-07「河道非法采砂」验收未通过，理由：照片不全。请针对问题继续整改" "main unit told the reason"
 assert_contains "$(json_texts HB "$S")" "请督促指导新街镇继续整改" "supervisors told to guide"
+assert_not_contains "$(json_texts HB "$S")" "王强" "the contact is shown to the main unit only"
 
 S=$(seq)
 ctl --now 2026-03-12T10:00:00+08:00 problem apply ZY-07 >/dev/null
