@@ -256,7 +256,7 @@ actions() {
     at "$d" 08:30 problem progress SHI-2025-08 90 --note "东门社区溢流点完成封堵" ;;
   2026-04-27)
     at "$d" 08:30 problem accept ZC-2026-01
-    at "$d" 08:30 schedule add hehu-siluan --days 4,14,24 --months 5 \
+    at "$d" 08:30 schedule add hehu-siluan --label '河湖“四乱”专项整治' --days 4,14,24 --months 5 \
       --units qingshan,baisha,longtan,chengxi --remind 1 ;;
   2026-04-28)
     at "$d" 08:30 problem accept ZY-2-03

@@ -21,7 +21,7 @@ struct ctl {
 	char **argv;
 
 	/* command options; NULL/false when not given */
-	const char *kind, *parent, *url, *secret, *mention, *rate, *encoding, *keyword;
+	const char *kind, *parent, *url, *secret, *mention, *rate, *encoding, *keyword, *label;
 	const char *ref, *title, *level, *unit, *supervisors, *deadline;
 	const char *source, *category, *location, *measures, *target;
 	const char *note, *reason, *status, *days, *months, *units, *remind;

@@ -1,5 +1,6 @@
-/* dubanctl schedule add NAME --days LIST [--months LIST] --units CODES [--remind LIST]:
- * a custom reporting schedule (e.g. a campaign's 4th/14th/24th) and its units. */
+/* dubanctl schedule add NAME [--label 中文名称] --days LIST [--months LIST] --units CODES
+ * [--remind LIST]: a custom reporting schedule (e.g. a campaign's 4th/14th/24th) and its
+ * units; messages name it by its label. */
 #include "ctl_util.h"
 #include "duban/limits.h"
 #include "duban/db.h"
@@ -9,7 +10,7 @@
 #include <string.h>
 
 static const char schedule_usage[] =
-	"schedule add NAME --days LIST [--months LIST] --units CODES [--remind LIST]";
+	"schedule add NAME [--label 中文名称] --days LIST [--months LIST] --units CODES [--remind LIST]";
 
 struct schedule_arrays {
 	char days[256];
@@ -23,6 +24,15 @@ static int check_name(const char *name)
 		return 0;
 	return ctl_fail(EX_DATAERR, "schedule name '%s': use only lower-case letters, digits, _ "
 			"and -", name);
+}
+
+/* --label: the name messages use, one line of at most 100 bytes. */
+static int check_label(const char *label)
+{
+	if (label == NULL || (*label != '\0' && strlen(label) <= 100 && strpbrk(label, "\r\n\t") == NULL))
+		return 0;
+	return ctl_fail(EX_DATAERR, "--label must be the schedule's name in one line of at most 100 "
+			"bytes (e.g. 河湖“四乱”专项整治)");
 }
 
 static int parse_arrays(struct ctl *c, struct schedule_arrays *a)
@@ -44,19 +54,19 @@ static int parse_arrays(struct ctl *c, struct schedule_arrays *a)
 /* Inserts the schedule; *out gets it as JSON {name, kind, days, months, remind}. */
 static int insert_schedule(struct ctl *c, const struct schedule_arrays *a, json_t **out)
 {
-	const char *params[4] = { c->argv[0], a->days, c->months != NULL ? a->months : NULL,
-				  a->remind };
+	const char *params[5] = { c->argv[0], a->days, c->months != NULL ? a->months : NULL,
+				  a->remind, c->label != NULL && *c->label != '\0' ? c->label : c->argv[0] };
 	char err[1024];
 	PGresult *r;
 	int rc = ctl_try(c, &r,
 			 "INSERT INTO duban.schedules (name, label, kind, days, months, remind)"
-			 " VALUES ($1, $1, 'custom', (SELECT array_agg(DISTINCT d ORDER BY d)"
+			 " VALUES ($1, $5, 'custom', (SELECT array_agg(DISTINCT d ORDER BY d)"
 			 "  FROM unnest($2::int[]) d), (SELECT array_agg(DISTINCT m ORDER BY m)"
 			 "  FROM unnest($3::int[]) m), coalesce((SELECT array_agg(DISTINCT r"
 			 "  ORDER BY r DESC) FROM unnest($4::int[]) r), '{}'))"
-			 " RETURNING json_build_object('name', name,"
+			 " RETURNING json_build_object('name', name, 'label', label,"
 			 " 'kind', kind, 'days', days, 'months', months, 'remind', remind)",
-			 4, params, err, sizeof(err));
+			 5, params, err, sizeof(err));
 
 	if (rc != 0 && strcmp(db_last_sqlstate(), "23505") == 0)
 		return ctl_fail(EX_DATAERR, "schedule %s already exists", c->argv[0]);
@@ -132,8 +142,8 @@ int cmd_schedule_add(struct ctl *c)
 	    (rc = ctl_need_opt(c->days, "schedule add", "days")) != 0 ||
 	    (rc = ctl_need_opt(c->units, "schedule add", "units")) != 0 ||
 	    (rc = ctl_check_length("schedule name", c->argv[0], DUBAN_MAX_SCHEDULE_NAME)) != 0 ||
-	    (rc = check_name(c->argv[0])) != 0 || (rc = parse_arrays(c, &a)) != 0 ||
-	    (rc = ctl_begin(c, "schedule-add", NULL)) != 0 ||
+	    (rc = check_name(c->argv[0])) != 0 || (rc = check_label(c->label)) != 0 ||
+	    (rc = parse_arrays(c, &a)) != 0 || (rc = ctl_begin(c, "schedule-add", NULL)) != 0 ||
 	    (rc = insert_schedule(c, &a, &sched)) != 0)
 		return rc;
 	if ((rc = insert_units(c, &n)) != 0 || (rc = ctl_commit(c)) != 0) {

@@ -76,7 +76,7 @@ static const char usage_text[] =
 	"              [--interviewed N] [--accountable N]\n"
 	"  problem show REF | problem list [--status S] [--unit U] [--overdue] [--csv]\n"
 	"  report submit UNIT SCHEDULE PERIOD | report list [--schedule S] [--period P]\n"
-	"  schedule add NAME --days LIST [--months LIST] --units CODES [--remind LIST]\n"
+	"  schedule add NAME [--label 中文名称] --days LIST [--months LIST] --units CODES [--remind LIST]\n"
 	"  deduct UNIT POINTS --reason T [--problem REF]\n"
 	"  notice list [--status pending|sent|dead] | notice retry ID... | notice retry --dead\n"
 	"  calendar import FILE | policy show | policy set KEY VALUE\n"
@@ -94,7 +94,7 @@ enum {
 	OPT_OVERDUE, OPT_CSV, OPT_DONE, OPT_DEAD, OPT_HELP, OPT_VERSION, OPT_ROLE,
 	OPT_PASSWORD_STDIN, OPT_DRY_RUN, OPT_OUT,
 	OPT_VERIFIED, OPT_ORDERED, OPT_PENALIZED, OPT_FINE, OPT_INVESTIGATED, OPT_DETAINED_ADMIN,
-	OPT_DETAINED_CRIMINAL, OPT_INTERVIEWED, OPT_ACCOUNTABLE, OPT_KEYWORD,
+	OPT_DETAINED_CRIMINAL, OPT_INTERVIEWED, OPT_ACCOUNTABLE, OPT_KEYWORD, OPT_LABEL,
 };
 
 static const struct option long_options[] = {
@@ -106,6 +106,7 @@ static const struct option long_options[] = {
 	{"mention", required_argument, NULL, OPT_MENTION},
 	{"rate", required_argument, NULL, OPT_RATE},
 	{"keyword", required_argument, NULL, OPT_KEYWORD},
+	{"label", required_argument, NULL, OPT_LABEL},
 	{"encoding", required_argument, NULL, OPT_ENCODING},
 	{"ref", required_argument, NULL, OPT_REF}, {"title", required_argument, NULL, OPT_TITLE},
 	{"level", required_argument, NULL, OPT_LEVEL}, {"unit", required_argument, NULL, OPT_UNIT},
@@ -229,6 +230,7 @@ static int parse_options(struct ctl *c, int argc, char **argv)
 		case OPT_MENTION: c->mention = optarg; break;
 		case OPT_RATE: c->rate = optarg; break;
 		case OPT_KEYWORD: c->keyword = optarg; break;
+		case OPT_LABEL: c->label = optarg; break;
 		case OPT_ENCODING: c->encoding = optarg; break;
 		case OPT_REF: c->ref = optarg; break;
 		case OPT_TITLE: c->title = optarg; break;

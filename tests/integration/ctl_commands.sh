@@ -192,8 +192,9 @@ for r in d: assert set(("schedule", "unit", "period", "submitted_at", "late")) <
 assert_eq 1 "$(c --json report list --period 2026-03 | pyj 'print(len(d))')" "report list --period"
 
 # ---------------------------------------------------------------- custom schedules
-assert_exit 0 "schedule add" -- c schedule add campaign --days 4,14,24 --units T1,一街道 --remind 3,1,0
-assert_eq "campaign|custom|{4,14,24}||{3,1,0}" "$(psql_q "SELECT label, kind, days, months, remind FROM duban.schedules WHERE name = 'campaign'")" "schedule stored"
+assert_exit 0 "schedule add" -- c schedule add campaign --label '河湖“四乱”专项整治' --days 4,14,24 --units T1,一街道 --remind 3,1,0
+assert_eq '河湖“四乱”专项整治' "$(psql_q "select label from duban.schedules where name = 'campaign'")" "schedule label kept"
+assert_eq "campaign|custom|{4,14,24}||{3,1,0}" "$(psql_q "SELECT name, kind, days, months, remind FROM duban.schedules WHERE name = 'campaign'")" "schedule stored"
 assert_eq "S1,T1" "$(psql_q "SELECT string_agg(u.code, ',' ORDER BY u.code) FROM duban.schedule_units s JOIN duban.units u ON u.id = s.unit_id WHERE s.schedule = 'campaign'")" "schedule units"
 assert_exit 65 "schedule exists" -- c schedule add campaign --days 5 --units T1
 assert_exit 65 "bad day" -- c schedule add camp2 --days 0 --units T1
