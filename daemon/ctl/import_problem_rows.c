@@ -166,7 +166,9 @@ static int row_stage_done(struct imp *im)
 	return v == NULL ? -1 : parse_status_stage_done(v);
 }
 
-/* long_term: the cell, or true for 阶段办结 (a stage target is met: a long-term problem). */
+/* long_term: the cell; when it is empty or absent, true for 阶段办结 (a stage target is met:
+ * a long-term problem). An office's sheet may mark 阶段办结 on a row whose 长期 says 否: the
+ * cell stands. */
 static void row_long_term(struct imp *im, int stage_done)
 {
 	char *v = imp_cell(im, PARSE_COL_LONG_TERM);
@@ -180,10 +182,6 @@ static void row_long_term(struct imp *im, int stage_done)
 			imp_put_null(im);
 	} else if (parse_bool(v, 0, &yes, msg, sizeof(msg)) != 0) {
 		imp_error(im, im->rec.line, PARSE_COL_LONG_TERM, "%s", msg);
-		imp_put_null(im);
-	} else if (!yes && stage_done == 1) {
-		imp_error(im, im->rec.line, PARSE_COL_LONG_TERM, "\"%s\" says not long-term, but "
-			  "阶段办结 is for long-term problems with stage targets", v);
 		imp_put_null(im);
 	} else {
 		imp_put_bool(im, yes);

@@ -156,6 +156,11 @@ for kind in csv xlsx; do
   cmp -s ledger-out.csv "again-$kind.csv" || fail "the $kind round trip is lossless: $(diff <(body ledger-out.csv) <(body "again-$kind.csv"))"
 done
 
+# ------------------------------------------------------------- 阶段办结 with 长期 否: the cell stands
+printf '编号,层级,问题,主体责任单位,监管责任单位,整改时限,长期,办理状态\nS-1,区级,阶段办结而非长期,DH,EPB,2026-12-31,否,阶段办结\n' >stage.csv
+assert_exit 0 "阶段办结 on a row whose 长期 says 否" -- ctl problem import stage.csv
+assert_eq "false|true" "$(psql_q "SELECT long_term || '|' || stage_done FROM duban.problems WHERE ref = 'S-1'")" "the 长期 cell stands"
+
 # ------------------------------------------------------------- usage errors
 assert_exit 64 "unknown table" -- ctl export nope --out x.csv
 assert_contains "$LAST_ERR" "unknown table 'nope' (tables: ledger, attachment1, attachment2, bulletin, closure)" "names the tables"
