@@ -3,8 +3,9 @@
  * POST /api/import: the office uploads the ledger as a .csv or .xlsx body (?dry_run=1 only
  * checks, answering the errors as [{line, column, message}]); `dubanctl problem import` runs
  * on the stored upload with the user as actor, in its single transaction.
- * GET /api/export/ledger?status=&unit=: the ledger as `dubanctl problem list --csv` writes it
- * (re-importable), with a UTF-8 BOM for Excel; the file is sent from disk, not from memory. */
+ * GET /api/export/TABLE?format=xlsx|csv&period=&unit=: a statutory table of SPEC §11 (ledger,
+ * attachment1, attachment2, bulletin, closure) as `dubanctl export` writes it; the file is sent
+ * from disk, not from memory. */
 #include "web.h"
 #include "duban/clock.h"
 #include "duban/log.h"
@@ -217,46 +218,73 @@ static int base_argv(struct web_job *j, char **argv, char *ctl, size_t ctllen, c
 	return n;
 }
 
+static const char *const export_tables[] = { "ledger", "attachment1", "attachment2", "bulletin",
+					    "closure" };
+
+static const char *export_table(const char *path)
+{
+	const char *name = path + strlen("/api/export/");
+
+	for (size_t i = 0; i < sizeof(export_tables) / sizeof(export_tables[0]); i++)
+		if (strcmp(name, export_tables[i]) == 0)
+			return export_tables[i];
+	return NULL;
+}
+
 void web_api_export(struct web_job *j, PGconn *conn)
 {
 	char dir[] = "/tmp/dubanweb-export.XXXXXX", ctl[PATH_MAX], now[64], path[PATH_MAX];
-	char *status = web_query_param(j->query, "status"), *unit = web_query_param(j->query, "unit");
-	char *argv[20];
+	char file[64], disposition[128];
+	char *period = web_query_param(j->query, "period"), *unit = web_query_param(j->query, "unit");
+	char *format = web_query_param(j->query, "format");
+	const char *table = export_table(j->path);
+	bool csv = format != NULL && strcmp(format, "csv") == 0;
+	char *argv[24];
 	struct stat st;
 	int n, rc, fd;
 
 	if (!web_auth_session(j, conn))
 		goto done;
-	if (strcmp(j->path, "/api/export/ledger") != 0) {
-		web_reply_error(j, 404, "not_found", "没有这个报表(ledger)");
+	if (table == NULL) {
+		web_reply_error(j, 404, "not_found", "没有这个报表(ledger, attachment1, attachment2,"
+				" bulletin, closure)");
+		goto done;
+	}
+	if (format != NULL && format[0] != '\0' && !csv && strcmp(format, "xlsx") != 0) {
+		web_reply_error(j, 400, "bad_request", "format must be xlsx or csv");
 		goto done;
 	}
 	if ((n = base_argv(j, argv, ctl, sizeof(ctl), now)) < 0 || mkdtemp(dir) == NULL) {
 		web_reply_error(j, 500, "internal", "cannot prepare the export");
 		goto done;
 	}
-	argv[n++] = "problem";
-	argv[n++] = "list";
-	argv[n++] = "--csv";
-	if (status != NULL && status[0] != '\0') {
-		argv[n++] = "--status";
-		argv[n++] = status;
+	snprintf(file, sizeof(file), "%s.%s", table, csv ? "csv" : "xlsx");
+	argv[n++] = "export";
+	argv[n++] = (char *)table;
+	if (period != NULL && period[0] != '\0') {
+		argv[n++] = "--period";
+		argv[n++] = period;
 	}
 	if (unit != NULL && unit[0] != '\0') {
 		argv[n++] = "--unit";
 		argv[n++] = unit;
 	}
+	argv[n++] = "--out";
+	argv[n++] = file;
 	argv[n] = NULL;
 	rc = run_dubanctl(argv, dir);
-	snprintf(path, sizeof(path), "%s/out", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	fd = rc == 0 ? open(path, O_RDONLY) : -1;
 	if (fd >= 0 && fstat(fd, &st) == 0) {
 		j->reply_fd = fd;
 		j->reply_fd_len = st.st_size;
 		j->has_fd = true;
-		j->disposition = strdup("attachment; filename=\"ledger.csv\"");
-		web_reply(j, 200, "text/csv; charset=utf-8", strdup("\xEF\xBB\xBF"), 3);
-	} else if (rc == 65) {
+		snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", file);
+		j->disposition = strdup(disposition);
+		web_reply(j, 200, csv ? "text/csv; charset=utf-8"
+			  : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+			  NULL, 0);
+	} else if (rc == 65 || rc == 64) {
 		char *err;
 		snprintf(path, sizeof(path), "%s/err", dir);
 		err = read_file(path);
@@ -268,10 +296,11 @@ void web_api_export(struct web_job *j, PGconn *conn)
 		web_reply_error(j, rc == 69 ? 503 : 500, rc == 69 ? "unavailable" : "internal",
 				"导出失败");
 	}
-	remove_dir(dir, "out");
+	remove_dir(dir, file);
 done:
-	free(status);
+	free(period);
 	free(unit);
+	free(format);
 }
 
 void web_api_import(struct web_job *j, PGconn *conn)

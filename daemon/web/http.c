@@ -38,6 +38,7 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/api/import", web_api_import, false, NULL, WEB_UPLOAD_MAX },
 	{ EVHTTP_REQ_GET, "/api/export/", web_api_export, false, NULL, 0 },
 	{ EVHTTP_REQ_GET, "/import", web_page, true, "import.html", 0 },
+	{ EVHTTP_REQ_GET, "/exports", web_page, true, "exports.html", 0 },
 	{ EVHTTP_REQ_GET, "/", web_page, true, "index.html", 0 },
 	{ EVHTTP_REQ_GET, "/ledger", web_page, true, "ledger.html", 0 },
 	{ EVHTTP_REQ_GET, "/problems/", web_page, true, "problem.html", 0 },

@@ -132,6 +132,12 @@ async function asLead(browser, problems) {
   await page.goto(URL + '/units');
   await page.waitForSelector('body.ready');
   check((await page.textContent('#units tbody')).includes('新街镇'), 'the units page lists the units');
+  await page.goto(URL + '/exports');
+  await page.waitForSelector('body.ready');
+  const links = await page.$$eval('#exports a', as => as.map(a => a.getAttribute('href')));
+  check(links.length === 10 && links.includes('/api/export/attachment2?format=xlsx'), 'the exports page offers every table');
+  const resp = await page.request.get(URL + links[0]);
+  check(resp.status() === 200 && (await resp.body()).subarray(0, 2).toString() === 'PK', 'an export downloads as .xlsx');
   await page.close();
 }
 

@@ -127,7 +127,9 @@ async function loadLedger(after) {
       label(L.status, x.status) + (x.overdue ? '·逾期' : '') + (x.stage && x.status === 'rectifying' ? '·' + label(L.stage, x.stage) : '')), (x.updated_at || '').slice(0, 10)]);
   const ex = new URLSearchParams();
   for (const k of ['status', 'unit']) if (p.get(k)) ex.set(k, p.get(k));
-  document.getElementById('export').href = '/api/export/ledger' + (ex.toString() ? '?' + ex.toString() : '');
+  ex.delete('status');
+  ex.set('format', 'xlsx');
+  document.getElementById('export').href = '/api/export/ledger?' + ex.toString();
   ledgerState.after = r.headers.get('X-Next-After');
   document.getElementById('next').disabled = !ledgerState.after;
   document.getElementById('page-info').textContent = '第 ' + (ledgerState.pages.length + 1) + ' 页';
@@ -336,7 +338,39 @@ async function pageImport() {
   });
 }
 
-const pages = { import: pageImport, index: pageIndex, ledger: pageLedger, problem: pageProblem, units: pageUnits, bulletin: pageBulletin };
+const exportTables = [
+  ['ledger', '台账', '全部问题,可重新导入'],
+  ['attachment1', '附件1 自查表', '尚未办结问题整改进展情况'],
+  ['attachment2', '附件2 汇总表', '各属地单位办理情况汇总,含合计'],
+  ['bulletin', '通报排名', '所选期次的通报:名次、指数、红黑榜'],
+  ['closure', '销号情况', '按层级和问题来源,含合计'],
+];
+
+async function pageExports() {
+  const units = (await api('/api/units')).body;
+  const us = document.getElementById('export-unit');
+  for (const u of units) us.append(el('option', { value: u.code }, u.name));
+  try {
+    const b = (await api('/api/bulletin')).body;
+    const ps = document.getElementById('export-period');
+    for (const p of b.periods) ps.append(el('option', { value: p }, p));
+  } catch (e) { /* no bulletin yet */ }
+  const render = () => {
+    const unit = us.value, period = document.getElementById('export-period').value;
+    fillRows(document.querySelector('#exports tbody'), exportTables, ([t, name, what]) => {
+      const q = new URLSearchParams();
+      if (unit && t !== 'bulletin' && t !== 'closure') q.set('unit', unit);
+      if (period && t === 'bulletin') q.set('period', period);
+      const link = fmt => { const x = new URLSearchParams(q); x.set('format', fmt);
+        return el('a', { href: '/api/export/' + t + '?' + x.toString(), download: t + '.' + fmt }, fmt === 'xlsx' ? 'Excel' : 'CSV'); };
+      return [name, what, el('span', {}, link('xlsx'), ' · ', link('csv'))];
+    });
+  };
+  document.getElementById('export-form').addEventListener('change', render);
+  render();
+}
+
+const pages = { exports: pageExports, import: pageImport, index: pageIndex, ledger: pageLedger, problem: pageProblem, units: pageUnits, bulletin: pageBulletin };
 
 async function main() {
   const page = document.body.dataset.page;
