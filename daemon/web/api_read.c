@@ -19,17 +19,20 @@ void web_api_units(struct web_job *j, PGconn *conn)
 	web_reply_json(j, 200, v);
 }
 
-/* The bulletin of a period (NULL: the latest), read from the notice the bulletin sweep made
- * (one per recipient, all with the same body), and the periods there are. */
+/* The bulletin of a period (NULL: the latest), read from a notice the bulletin sweep made for
+ * the office or leadership (each carries the whole body: the units; a unit's own line does
+ * not), and the periods there are. */
 static const char bulletin_sql[] =
 	"SELECT json_build_object("
-	" 'bulletin', (SELECT n.payload - 'recipient' - 'recipient_name' - 'type'"
-	"   FROM duban.notices n WHERE n.type = 'bulletin'"
+	" 'bulletin', (SELECT n.payload - 'recipient' - 'recipient_name' - 'role' - 'type'"
+	"   FROM duban.notices n JOIN duban.units ru ON ru.id = n.unit_id"
+	"   AND ru.kind IN ('office', 'leadership') WHERE n.type = 'bulletin'"
 	"   AND ($1::text IS NULL OR n.payload->>'period' = $1)"
 	"   ORDER BY n.payload->>'day' DESC, n.id LIMIT 1),"
 	" 'periods', coalesce((SELECT json_agg(x.period ORDER BY x.day DESC) FROM"
 	"   (SELECT DISTINCT n.payload->>'period' AS period, n.payload->>'day' AS day"
-	"    FROM duban.notices n WHERE n.type = 'bulletin') x), '[]'))";
+	"    FROM duban.notices n JOIN duban.units ru ON ru.id = n.unit_id"
+	"    AND ru.kind IN ('office', 'leadership') WHERE n.type = 'bulletin') x), '[]'))";
 
 void web_api_bulletin(struct web_job *j, PGconn *conn)
 {

@@ -252,6 +252,7 @@ async function pageUnits() {
   try {
     const b = (await api('/api/bulletin')).body;
     for (const u of b.units || []) ranks[u.unit] = u;
+    for (const u of b.none || []) ranks[u.unit] = { open: 0, overdue: 0 };
   } catch (e) { ranks = {}; }
   fillRows(document.querySelector('#units tbody'), units, u => [u.code, u.name, label(L.kind, u.kind), u.parent || '', u.channels,
     el('a', { href: '/ledger?unit=' + encodeURIComponent(u.code) }, ranks[u.code] ? '未销号 ' + ranks[u.code].open + ' · 逾期 ' + ranks[u.code].overdue : '查看')]);
@@ -271,7 +272,7 @@ async function loadBulletin(period) {
   const ranked = b.units.filter(u => u.open + u.closed > 0);
   bars(document.getElementById('index-chart'), ranked.map(u => ({ label: u.name, value: Number(u.index),
     cls: b.red.includes(u.unit) ? 'red' : b.black.includes(u.unit) ? 'late' : '' })));
-  fillRows(document.querySelector('#ranking tbody'), b.units, u => [u.rank, u.name, u.open, u.overdue, u.closed,
+  fillRows(document.querySelector('#ranking tbody'), b.units, u => [u.place != null ? u.place : u.rank, u.name, u.open, u.overdue, u.closed,
     u.rate == null ? '' : (100 * u.rate).toFixed(1) + '%', u.index]);
   fillRows(document.querySelector('#late tbody'), b.overdue_problems || [], p => [problemLink(p.ref), p.title, p.unit_name, p.due, p.days]);
 }
