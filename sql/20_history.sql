@@ -48,16 +48,18 @@ CREATE OR REPLACE FUNCTION duban.history_action(p_default text) RETURNS text LAN
   SELECT coalesce(nullif(current_setting('duban.action', true), ''), p_default)
 $$;
 
--- Set-based: one INSERT per statement, however many rows it touched. A new
--- problem's entry names its key fields (later changes carry full before/after);
--- kept lean because a first import writes one per ledger row.
+-- Set-based: one INSERT per statement, however many rows it touched. A new problem's entry
+-- names its key fields (later changes carry full before/after). Problems a bulk import made
+-- (import_id set) have no row here: their creation entry is the import's one duban.imports
+-- row, which duban.problem_history shows.
 CREATE OR REPLACE FUNCTION duban.problems_history_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO duban.history (problem_id, action, detail)
   SELECT n.id, duban.history_action('create'), duban.history_detail(jsonb_build_object('after',
            jsonb_build_object('ref', n.ref, 'level', n.level, 'title', n.title, 'unit', u.code,
                               'deadline', n.deadline, 'status', n.status, 'progress', n.progress)))
-    FROM new_rows n JOIN duban.units u ON u.id = n.unit_id;
+    FROM new_rows n JOIN duban.units u ON u.id = n.unit_id
+   WHERE n.import_id IS NULL;
   RETURN NULL;
 END $$;
 
@@ -122,3 +124,18 @@ END $$;
 
 CREATE OR REPLACE TRIGGER progress_noted AFTER INSERT ON duban.progress_notes
   FOR EACH ROW EXECUTE FUNCTION duban.progress_noted();
+
+-- Imports are append-only too (problems.import_id points at them).
+CREATE OR REPLACE TRIGGER imports_append_only BEFORE UPDATE OR DELETE ON duban.imports
+  FOR EACH ROW EXECUTE FUNCTION duban.history_refuse();
+CREATE OR REPLACE TRIGGER imports_no_truncate BEFORE TRUNCATE ON duban.imports
+  FOR EACH STATEMENT EXECUTE FUNCTION duban.history_refuse();
+
+-- The whole history of each problem, as `problem show` prints it: its creation by a bulk import
+-- (who, when, which file; id 0, so it sorts first) and every row of duban.history.
+CREATE OR REPLACE VIEW duban.problem_history AS
+  SELECT p.id AS problem_id, 0::bigint AS id, i.at, i.actor, 'import'::text AS action,
+         jsonb_build_object('import', i.id, 'file', i.file, 'created', true) AS detail
+    FROM duban.problems p JOIN duban.imports i ON i.id = p.import_id
+  UNION ALL
+  SELECT h.problem_id, h.id, h.at, h.actor, h.action, h.detail FROM duban.history h;

@@ -59,8 +59,20 @@ BEGIN
   RETURN NEW;
 END $$;
 
-CREATE OR REPLACE TRIGGER problems_ladder_state BEFORE INSERT OR UPDATE ON duban.problems
+CREATE OR REPLACE TRIGGER problems_ladder_state BEFORE UPDATE ON duban.problems
   FOR EACH ROW EXECUTE FUNCTION duban.problems_ladder_state();
+-- A bulk import (import_id set) writes the state itself, set-based, with
+-- duban.ladder_first_check(): its new problems have no milestones, so D is the deadline and the
+-- stage 0; no per-row trigger runs on that path.
+CREATE OR REPLACE TRIGGER problems_ladder_state_insert BEFORE INSERT ON duban.problems
+  FOR EACH ROW WHEN (NEW.import_id IS NULL) EXECUTE FUNCTION duban.problems_ladder_state();
+
+-- The first ladder check of a new problem without milestones (stage 0, D = its deadline), NULL
+-- when it is not rectifying: what problems_ladder_state() would set on INSERT.
+CREATE OR REPLACE FUNCTION duban.ladder_first_check(p_status text, p_deadline date, p_progress int)
+RETURNS date LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN p_status = 'rectifying' THEN duban.ladder_next(0, p_deadline, p_progress, NULL, 0) END
+$$;
 
 -- jit off: on a large ledger the planner's estimates would JIT-compile every call
 -- (tens of ms) for what is an index range scan returning few rows.

@@ -18,7 +18,7 @@ const char ledger_show_sql[] =
 	"   WHERE pn.problem_id = p.id), '[]'),"
 	" 'history', coalesce((SELECT json_agg(json_build_object("
 	"   'at', date_trunc('second', h.at), 'actor', h.actor,"
-	"   'action', h.action, 'detail', h.detail) ORDER BY h.id) FROM duban.history h"
+	"   'action', h.action, 'detail', h.detail) ORDER BY h.id) FROM duban.problem_history h"
 	"   WHERE h.problem_id = p.id), '[]'),"
 	" 'notices', coalesce((SELECT json_agg(json_build_object('id', n.id, 'type', n.type,"
 	"   'stage', n.payload->>'stage', 'unit', nu.code, 'channel', n.channel_id,"

@@ -3,6 +3,7 @@
  * the writes: only the columns the file has, only rows that change, so that importing
  * the same file again changes nothing and leaves no history. */
 #include "import.h"
+#include "duban/db.h"
 #include "duban/parse.h"
 
 #include <libgen.h>
@@ -57,21 +58,31 @@ static const char progress_note_sql[] =
 	" SELECT pid, progress, $1 FROM pg_temp.imp_work"
 	" WHERE pid IS NOT NULL AND progress IS NOT NULL AND progress <> old_progress";
 
+/* New problems, set-based: with import_id ($1) set, no per-row trigger runs (sql/40_ladder.sql,
+ * sql/20_history.sql): the ladder state is written here with duban.ladder_first_check(), and
+ * the creation is recorded once, in duban.imports (import_sql). */
 static const char insert_sql[] =
 	"INSERT INTO duban.problems (ref, level, source, category, title, location, unit_id,"
 	" supervisor_ids, deadline, long_term, measures, target, progress, status, closed_on,"
 	" stage_done, contact, verified, ordered, penalized, fine, investigated, detained_admin,"
-	" detained_criminal, interviewed, accountable)"
+	" detained_criminal, interviewed, accountable, import_id, ladder_due, ladder_next_on)"
 	" SELECT s.ref, s.level, coalesce(s.source, ''), coalesce(s.category, ''), s.title,"
 	" coalesce(s.location, ''), s.unit_id, s.supervisor_ids, s.deadline,"
 	" coalesce(s.long_term, false), coalesce(s.measures, ''), coalesce(s.target, ''),"
-	" coalesce(s.progress, CASE WHEN s.status = 'closed' THEN 100 ELSE 0 END),"
-	" coalesce(s.status, 'rectifying'), s.closed_on, coalesce(s.stage_done, false),"
+	" x.pr, x.st, s.closed_on, coalesce(s.stage_done, false),"
 	" coalesce(s.contact, ''), s.verified, coalesce(s.ordered, 0), coalesce(s.penalized, 0),"
 	" coalesce(s.fine, 0), coalesce(s.investigated, 0), coalesce(s.detained_admin, 0),"
 	" coalesce(s.detained_criminal, 0), coalesce(s.interviewed, 0),"
-	" coalesce(s.accountable, 0)"
-	" FROM pg_temp.imp_work s WHERE s.pid IS NULL ORDER BY s.line";
+	" coalesce(s.accountable, 0), $1::bigint, s.deadline, duban.ladder_first_check(x.st, s.deadline, x.pr)"
+	" FROM pg_temp.imp_work s CROSS JOIN LATERAL (SELECT coalesce(s.status, 'rectifying') AS st,"
+	"   coalesce(s.progress, CASE WHEN s.status = 'closed' THEN 100 ELSE 0 END) AS pr) x"
+	" WHERE s.pid IS NULL ORDER BY s.line";
+
+static const char import_id_sql[] =
+	"SELECT nextval(pg_get_serial_sequence('duban.imports', 'id'))";
+static const char import_sql[] =
+	"INSERT INTO duban.imports (id, kind, file, added, updated) VALUES ($1, 'problems', $2, $3, $4)";
+static const char analyze_sql[] = "SELECT duban.import_analyze($1)";
 
 /* The columns an import may change on an existing problem (never status: §4), each with
  * the file column that carries it: 阶段办结 comes in the status column and makes a
@@ -203,10 +214,34 @@ static int apply_progress_notes(struct imp *im, PGconn *conn, char *err, size_t 
 	return imp_exec_count(conn, progress_note_sql, 1, params, err, errlen) < 0 ? -1 : 0;
 }
 
+/* Records the import once (who and when come from the transaction: duban.actor(), the ledger
+ * clock) and refreshes the planner statistics when it changed much. */
+static int record_import(struct imp *im, PGconn *conn, const char *id, long added, long updated,
+			 char *err, size_t errlen)
+{
+	char path[512], file[512], a[24], u[24], changed[24];
+	const char *params[4] = {id, file, a, u};
+	const char *p1[1] = {changed};
+
+	if (added + updated == 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s", im->path);
+	snprintf(file, sizeof(file), "%s", basename(path));
+	snprintf(a, sizeof(a), "%ld", added);
+	snprintf(u, sizeof(u), "%ld", updated);
+	snprintf(changed, sizeof(changed), "%ld", added + updated);
+	if (db_exec(conn, import_sql, 4, params, err, errlen) != 0)
+		return -1;
+	return db_exec(conn, analyze_sql, 1, p1, err, errlen);
+}
+
 int imp_problem_apply(struct imp *im, PGconn *conn, long *added, long *updated, char *err,
 		      size_t errlen)
 {
 	struct sqlbuf b = {.n = 0};
+	char id[24];
+	const char *params[1] = {id};
+	PGresult *r;
 
 	if (build_update(im, &b) != 0) {
 		snprintf(err, errlen, "internal error: statement too long");
@@ -215,8 +250,12 @@ int imp_problem_apply(struct imp *im, PGconn *conn, long *added, long *updated, 
 	if (apply_progress_notes(im, conn, err, errlen) != 0)
 		return -1;
 	*updated = imp_exec_count(conn, b.s, 0, NULL, err, errlen);
-	if (*updated < 0)
+	if (*updated < 0 || (r = db_query(conn, import_id_sql, 0, NULL, err, errlen)) == NULL)
 		return -1;
-	*added = imp_exec_count(conn, insert_sql, 0, NULL, err, errlen);
-	return *added < 0 ? -1 : 0;
+	snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	*added = imp_exec_count(conn, insert_sql, 1, params, err, errlen);
+	if (*added < 0)
+		return -1;
+	return record_import(im, conn, id, *added, *updated, err, errlen);
 }

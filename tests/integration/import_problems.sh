@@ -14,7 +14,9 @@ duban_test_db t_import_problems
 ctl migrate >/dev/null
 assert_exit 0 "unit import" -- ctl unit import units.csv
 
-count() { psql_q "SELECT (SELECT count(*) FROM duban.problems) || '/' || (SELECT count(*) FROM duban.history) || '/' || (SELECT count(*) FROM duban.progress_notes)"; }
+# count: problems / history entries (duban.problem_history: an import's creation entry per
+# problem it made, plus duban.history) / progress notes
+count() { psql_q "SELECT (SELECT count(*) FROM duban.problems) || '/' || (SELECT count(*) FROM duban.problem_history) || '/' || (SELECT count(*) FROM duban.progress_notes)"; }
 # row REF: the user-facing columns of one problem, units as codes.
 row() {
   psql_q "SELECT concat_ws('|', p.level, p.source, p.category, p.title, p.location, u.code,
@@ -38,8 +40,16 @@ assert_eq "municipal|警示片|生态破坏|非法采砂|东湖村|DH|WRB|2025-1
 assert_eq "district|自查|固废|建筑垃圾乱堆|东湖镇北|DH|EPB,WRB|2026-09-30|t|清运|清零|0|rectifying|-" \
   "$(row ZY-04)" "ZY-04: trimmed cells, ; list, 1 = long term, empty status and progress"
 assert_eq "4/4/0" "$(count)" "4 problems, 4 history rows"
-assert_eq "import|4" "$(psql_q "SELECT action || '|' || count(*) FROM duban.history GROUP BY action")" "history action is import"
-assert_eq "2026-03-31" "$(psql_q "SELECT detail->'after'->>'deadline' FROM duban.history h JOIN duban.problems p ON p.id = h.problem_id WHERE p.ref = 'ZY-01'")" "history has the created row"
+assert_eq "import|4" "$(psql_q "SELECT action || '|' || count(*) FROM duban.problem_history GROUP BY action")" "history action is import"
+assert_eq "0" "$(psql_q "SELECT count(*) FROM duban.history")" "the bulk path writes no history row per problem"
+assert_eq "1|problems|ledger.csv|4|0|${SUDO_USER:-$(id -un)}|2026-03-02 10:00" \
+  "$(psql_q "SELECT id, kind, file, added, updated, actor, to_char(at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM duban.imports")" \
+  "the import is recorded once: what, how many, who, when"
+assert_exit 0 "problem show" -- ctl problem show ZY-01
+assert_contains "$LAST_OUT" "${SUDO_USER:-$(id -un)}  import  {\"file\":\"ledger.csv\"" "problem show tells who imported it, when, from which file"
+assert_eq "2026-03-31|0|2026-03-01 2026-06-30|0|2026-05-31 2025-12-31|0|-" \
+  "$(psql_q "SELECT string_agg(concat_ws('|', ladder_due, ladder_stage, coalesce(ladder_next_on::text, '-')), ' ' ORDER BY ref) FROM duban.problems WHERE ref IN ('ZY-01', 'ZY-02', 'ZY-03')")" \
+  "the bulk path writes the ladder state the trigger would (D = deadline, first check D - 30, none when closed)"
 BEFORE=$(dump)
 
 # ------------------------------------------------------------- the same file again: nothing
@@ -183,5 +193,19 @@ assert_eq 1000 "$(grep -c '^many.csv:[0-9]*: unit: unknown unit "NOPE"' "$TEST_T
 assert_contains "$LAST_ERR" "many.csv: ... and 200 more errors" "the rest counted"
 assert_contains "$LAST_ERR" "dubanctl: many.csv: 1200 errors, nothing imported" "total"
 assert_contains "$(head -n 1 "$TEST_TMP/last.err")" "many.csv:2: unit:" "first error first"
+
+# ------------------------------------------------------------- planner statistics
+# An import that changes much of the ledger analyzes it in its own transaction (reltuples is
+# only set by ANALYZE or VACUUM; it is -1 on a table never analyzed).
+duban_test_db t_import_problems_analyze
+ctl migrate >/dev/null
+ctl unit import units.csv >/dev/null
+{
+  echo 'ref,level,title,unit,supervisors,deadline'
+  for i in $(seq 1 300); do echo "A-$i,district,t$i,DH,EPB,2026-12-31"; done
+} >big.csv
+assert_exit 0 "300-row import" -- ctl problem import big.csv
+assert_eq "300" "$(psql_q "SELECT reltuples::int FROM pg_class WHERE oid = 'duban.problems'::regclass")" \
+  "the import analyzed the problems it wrote"
 
 echo "import_problems: OK"
