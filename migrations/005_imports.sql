@@ -18,3 +18,7 @@ CREATE TABLE duban.imports (
 ALTER TABLE duban.problems ADD COLUMN import_id bigint;
 COMMENT ON COLUMN duban.problems.import_id IS
   'the duban.imports row that created the problem (its creation entry), NULL when created otherwise';
+
+-- The main unit is checked set-based like the supervisors (sql/14_problem_units.sql): a bulk
+-- import of a million problems then pays one query instead of a million foreign-key checks.
+ALTER TABLE duban.problems DROP CONSTRAINT problems_unit_id_fkey;

@@ -6,14 +6,20 @@
 -- Analyzes the ledger tables an import writes when it changed enough of them to matter (the
 -- autovacuum rule: 50 rows + 10 % of the table). SECURITY DEFINER: ANALYZE needs the tables'
 -- owner (the role that ran migrate), dubanctl may run as another. Returns whether it analyzed.
+-- A sample of 6,000 rows (statistics target 20, not 100) is plenty for these columns' few
+-- values and dates, and five times cheaper.
 CREATE OR REPLACE FUNCTION duban.import_analyze(p_changed bigint) RETURNS boolean
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET default_statistics_target = 20 AS $$
 BEGIN
   IF p_changed < 50 + 0.1 * greatest((SELECT reltuples FROM pg_class
                                        WHERE oid = 'duban.problems'::regclass), 0) THEN
     RETURN false;
   END IF;
-  ANALYZE duban.problems;
+  -- the columns the rules filter, join and group on; the long texts (title, measures …) would
+  -- cost most of the time and help no plan
+  ANALYZE duban.problems (status, unit_id, source, deadline, progress, ladder_due, ladder_next_on,
+                          acceptance_next_on, applied_on, accepted_on, closed_on, created_at);
   ANALYZE duban.progress_notes;
   RETURN true;
 END $$;

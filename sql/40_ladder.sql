@@ -6,19 +6,40 @@ CREATE OR REPLACE FUNCTION duban.stage_name(p_stage int) RETURNS text LANGUAGE s
   SELECT (ARRAY['prompt', 'warn', 'supervise', 'interview'])[p_stage]
 $$;
 
--- The next local date on which the ladder of a problem may need to move.
+-- The next local date on which the ladder of a problem may need to move, given the policy
+-- (ladder.prompt_days, warn_days, warn_progress, supervise_repeat_days, interview_days,
+-- interview_after_supervise_days). IMMUTABLE and inlined: the sweep and a bulk import pass the
+-- policy they read once.
+CREATE OR REPLACE FUNCTION duban.ladder_next_at(p_stage int, p_due date, p_progress int,
+    p_first date, p_cycle int, p_prompt int, p_warn int, p_warn_progress int, p_repeat int,
+    p_late int, p_after int) RETURNS date
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE p_stage
+    WHEN 0 THEN p_due - p_prompt
+    WHEN 1 THEN CASE WHEN p_progress < p_warn_progress THEN p_due - p_warn ELSE p_due + 1 END
+    WHEN 2 THEN p_due + 1
+    WHEN 3 THEN least(p_first + p_repeat * p_cycle, greatest(p_due + p_late + 1, p_first + p_after))
+    ELSE NULL END
+$$;
+
+-- The same with the policy read now (the state trigger, one row at a time).
 CREATE OR REPLACE FUNCTION duban.ladder_next(p_stage int, p_due date, p_progress int,
                                   p_first date, p_cycle int) RETURNS date
 LANGUAGE sql STABLE AS $$
-  SELECT CASE p_stage
-    WHEN 0 THEN p_due - duban.policy_int('ladder.prompt_days')
-    WHEN 1 THEN CASE WHEN p_progress < duban.policy_int('ladder.warn_progress')
-                     THEN p_due - duban.policy_int('ladder.warn_days') ELSE p_due + 1 END
-    WHEN 2 THEN p_due + 1
-    WHEN 3 THEN least(p_first + duban.policy_int('ladder.supervise_repeat_days') * p_cycle,
-                      greatest(p_due + duban.policy_int('ladder.interview_days') + 1,
-                               p_first + duban.policy_int('ladder.interview_after_supervise_days')))
-    ELSE NULL END
+  SELECT duban.ladder_next_at(p_stage, p_due, p_progress, p_first, p_cycle,
+                              duban.policy_int('ladder.prompt_days'), duban.policy_int('ladder.warn_days'),
+                              duban.policy_int('ladder.warn_progress'),
+                              duban.policy_int('ladder.supervise_repeat_days'),
+                              duban.policy_int('ladder.interview_days'),
+                              duban.policy_int('ladder.interview_after_supervise_days'))
+$$;
+
+-- The first ladder check of a new problem (stage 0, due date p_due), NULL when it is not
+-- rectifying; p_prompt_days is policy ladder.prompt_days.
+CREATE OR REPLACE FUNCTION duban.ladder_first_check(p_status text, p_due date, p_prompt_days int)
+RETURNS date LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN p_status = 'rectifying'
+              THEN duban.ladder_next_at(0, p_due, 0, NULL, 0, p_prompt_days, 0, 0, 0, 0, 0) END
 $$;
 
 -- D: the earliest unmet milestone of a long-term problem, else its deadline.
@@ -59,20 +80,17 @@ BEGIN
   RETURN NEW;
 END $$;
 
-CREATE OR REPLACE TRIGGER problems_ladder_state BEFORE UPDATE ON duban.problems
-  FOR EACH ROW EXECUTE FUNCTION duban.problems_ladder_state();
--- A bulk import (import_id set) writes the state itself, set-based, with
--- duban.ladder_first_check(): its new problems have no milestones, so D is the deadline and the
--- stage 0; no per-row trigger runs on that path.
+-- On UPDATE only when a column it derives from (or a user-facing one: updated_at) is set; the
+-- sweeps, which set only the ladder or acceptance state, write ladder_next_on themselves.
+CREATE OR REPLACE TRIGGER problems_ladder_state BEFORE UPDATE OF
+    ref, level, source, category, title, location, unit_id, supervisor_ids, deadline, long_term,
+    measures, target, progress, status, applied_on, accepted_on, closed_on, ladder_due
+  ON duban.problems FOR EACH ROW EXECUTE FUNCTION duban.problems_ladder_state();
+-- A bulk import (import_id set) writes the state itself, set-based: its new problems have no milestones, so D is the deadline and the
+-- stage 0 (duban.ladder_first_check); no per-row trigger runs on that path.
 CREATE OR REPLACE TRIGGER problems_ladder_state_insert BEFORE INSERT ON duban.problems
   FOR EACH ROW WHEN (NEW.import_id IS NULL) EXECUTE FUNCTION duban.problems_ladder_state();
 
--- The first ladder check of a new problem without milestones (stage 0, D = its deadline), NULL
--- when it is not rectifying: what problems_ladder_state() would set on INSERT.
-CREATE OR REPLACE FUNCTION duban.ladder_first_check(p_status text, p_deadline date, p_progress int)
-RETURNS date LANGUAGE sql STABLE AS $$
-  SELECT CASE WHEN p_status = 'rectifying' THEN duban.ladder_next(0, p_deadline, p_progress, NULL, 0) END
-$$;
 
 -- jit off: on a large ledger the planner's estimates would JIT-compile every call
 -- (tens of ms) for what is an index range scan returning few rows.
@@ -82,7 +100,8 @@ DECLARE
   v_prompt  int := duban.policy_int('ladder.prompt_days');
   v_warn    int := duban.policy_int('ladder.warn_days');
   v_warn_p  int := duban.policy_int('ladder.warn_progress');
-  v_repeat  int := greatest(duban.policy_int('ladder.supervise_repeat_days'), 1);
+  v_repeat0 int := duban.policy_int('ladder.supervise_repeat_days');
+  v_repeat  int := greatest(v_repeat0, 1);
   v_late    int := duban.policy_int('ladder.interview_days');
   v_after   int := duban.policy_int('ladder.interview_after_supervise_days');
   v_office  int[] := duban.office_units();
@@ -111,7 +130,9 @@ BEGIN
       FROM staged
   ), upd AS (
     UPDATE duban.problems p
-       SET ladder_stage = x.new_stage, supervise_first_on = x.new_first, supervise_cycle = x.new_cycle
+       SET ladder_stage = x.new_stage, supervise_first_on = x.new_first, supervise_cycle = x.new_cycle,
+           ladder_next_on = duban.ladder_next_at(x.new_stage, x.d, x.progress, x.new_first, x.new_cycle,
+                                                 v_prompt, v_warn, v_warn_p, v_repeat0, v_late, v_after)
       FROM decided x
      WHERE p.id = x.id
     RETURNING p.id, p.ref, p.title, p.unit_id, p.supervisor_ids, p.progress, p.deadline,

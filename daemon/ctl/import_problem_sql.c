@@ -69,11 +69,8 @@ static const char insert_sql[] =
 	" SELECT s.ref, s.level, coalesce(s.source, ''), coalesce(s.category, ''), s.title,"
 	" coalesce(s.location, ''), s.unit_id, s.supervisor_ids, s.deadline,"
 	" coalesce(s.long_term, false), coalesce(s.measures, ''), coalesce(s.target, ''),"
-	" x.pr, x.st, s.closed_on, coalesce(s.stage_done, false),"
-	" coalesce(s.contact, ''), s.verified, coalesce(s.ordered, 0), coalesce(s.penalized, 0),"
-	" coalesce(s.fine, 0), coalesce(s.investigated, 0), coalesce(s.detained_admin, 0),"
-	" coalesce(s.detained_criminal, 0), coalesce(s.interviewed, 0),"
-	" coalesce(s.accountable, 0), $1::bigint, s.deadline, duban.ladder_first_check(x.st, s.deadline, x.pr)"
+	" coalesce(s.accountable, 0), $1::bigint, s.deadline,"
+	" duban.ladder_first_check(x.st, s.deadline, (SELECT duban.policy_int('ladder.prompt_days')))"
 	" FROM pg_temp.imp_work s CROSS JOIN LATERAL (SELECT coalesce(s.status, 'rectifying') AS st,"
 	"   coalesce(s.progress, CASE WHEN s.status = 'closed' THEN 100 ELSE 0 END) AS pr) x"
 	" WHERE s.pid IS NULL ORDER BY s.line";
