@@ -70,5 +70,5 @@ assert_eq "$last:$N" "$(psql_q "SELECT string_agg(title || ':' || n, ',') FROM (
 assert_eq 200 "$(psql_q "SELECT count(*) FROM duban.problems WHERE title = 'new'")" "both files' new rows"
 # history: N + 200 creations (an import's creation entry per problem it made), then N/2 + N
 # title changes
-assert_eq "$((N + 200))|$((N / 2 + N))" "$(psql_q "SELECT count(*) FILTER (WHERE action = 'import' OR detail ? 'after') || '|' ||
+assert_eq "$((N + 200))|$((N / 2 + N))" "$(psql_q "SELECT count(*) FILTER (WHERE detail ? 'created' OR detail ? 'after') || '|' ||
   count(*) FILTER (WHERE detail -> 'changes' ? 'title') FROM duban.problem_history")" "history has one entry per change"
