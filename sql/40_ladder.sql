@@ -108,6 +108,10 @@ DECLARE
   v_leaders int[] := duban.leadership_units();
   v_facts   duban.notice_fact[];
 BEGIN
+  -- the idle sweep: one probe of the partial index, no plan of the statement below
+  IF NOT EXISTS (SELECT 1 FROM duban.problems WHERE status = 'rectifying' AND ladder_next_on <= v_today) THEN
+    RETURN 0;
+  END IF;
   WITH due AS (
     SELECT p.id, p.ladder_due AS d, p.ladder_stage AS old_stage, p.progress,
            p.supervise_first_on AS first, p.supervise_cycle AS old_cycle

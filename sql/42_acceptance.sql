@@ -43,6 +43,10 @@ DECLARE
   v_office int[] := duban.office_units();
   v_facts  duban.notice_fact[];
 BEGIN
+  -- the idle sweep: one probe of the partial index, no plan of the statement below
+  IF NOT EXISTS (SELECT 1 FROM duban.problems WHERE status = 'applied' AND acceptance_next_on <= v_today) THEN
+    RETURN 0;
+  END IF;
   WITH locked AS (
     SELECT p.id, p.applied_on, p.acceptance_stage AS old_stage, p.acceptance_cycle AS old_cycle
       FROM duban.problems p

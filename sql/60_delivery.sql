@@ -125,30 +125,27 @@ BEGIN
    ORDER BY cl.channel_id, cl.urgency DESC, cl.id;
 END $$;
 
--- A message went out: its notices are sent (sent_at on the ledger clock, one more attempt,
--- claim cleared) and the channel's send is logged on the real clock for its rate budget.
--- The channel answers again (SPEC §9: a recovered webhook gets its backlog within a minute):
--- its other pending notices that wait out the back-off of failed attempts become due at
--- p_now, so they go in the next round, within the channel's rate. Back-offs grow only while
--- every attempt fails, so an outage costs no extra requests. Returns how many notices were
--- sent.
-CREATE OR REPLACE FUNCTION duban.deliver_sent(p_ids bigint[], p_channel int, p_now timestamptz)
+-- Messages went out: their notices are sent (sent_at on the ledger clock, p_sent_at[i] for
+-- p_ids[i]; one more attempt; claim cleared) and each message's send is logged on the real
+-- clock for its channel's rate budget (p_channels: one element per message). duband records
+-- the messages that completed while the previous call ran in one call (a group commit).
+-- Returns how many notices changed.
+CREATE OR REPLACE FUNCTION duban.deliver_sent_many(p_ids bigint[], p_sent_at timestamptz[],
+                                                   p_channels int[])
 RETURNS int LANGUAGE plpgsql AS $$
 DECLARE v_n int;
 BEGIN
-  UPDATE duban.notices
-     SET status = 'sent', sent_at = p_now, attempts = attempts + 1, last_error = NULL,
+  UPDATE duban.notices n
+     SET status = 'sent', sent_at = x.at, attempts = n.attempts + 1, last_error = NULL,
          claimed_by = NULL, claimed_pid = NULL, claimed_until = NULL
-   WHERE id = ANY (p_ids) AND status = 'pending';
+    FROM unnest(p_ids, p_sent_at) x(id, at)
+   WHERE n.id = x.id AND n.status = 'pending';
   GET DIAGNOSTICS v_n = ROW_COUNT;
-  UPDATE duban.notices
-     SET next_attempt_at = p_now
-   WHERE channel_id = p_channel AND status = 'pending' AND attempts > 0
-     AND next_attempt_at > p_now;
   INSERT INTO duban.channel_sends (channel_id)
-  SELECT c.id FROM duban.channels c WHERE c.id = p_channel;
+  SELECT c.id FROM unnest(p_channels) m(ch) JOIN duban.channels c ON c.id = m.ch;
   DELETE FROM duban.channel_sends
-   WHERE channel_id = p_channel AND sent_at < clock_timestamp() - interval '1 hour';
+   WHERE channel_id IN (SELECT DISTINCT m.ch FROM unnest(p_channels) m(ch))
+     AND sent_at < clock_timestamp() - interval '1 hour';
   RETURN v_n;
 END $$;
 

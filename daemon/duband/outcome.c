@@ -1,5 +1,5 @@
 /* Writes each message's result to the outbox with the set-based result functions of
- * migrations/010_delivery.sql, logs dead notices at err, counts results for the metrics, and
+ * sql/60_delivery.sql (sent results of messages that complete together in one call), logs dead notices at err, counts results for the metrics, and
  * keeps results that met a lost connection until the database is back. */
 #include "duban/daemon_outcome.h"
 #include "duban/classify.h"
@@ -35,12 +35,16 @@ struct outcomes {
 	struct outcome *head, *tail; /* backlog: waiting for the database */
 	size_t waiting;
 	int recording;
+	/* sent results: recorded together, one call while the previous one runs (group commit) */
+	struct outcome *sent_head, *sent_tail; /* waiting for the call in flight */
+	struct outcome *sent_inflight;         /* those of the call in flight */
+	bool sent_busy;
 	void (*settled)(void *arg);
 	void *arg;
 };
 
 static const char outcome_sql_sent[] =
-	"SELECT duban.deliver_sent($1::bigint[], $2::int, $3::timestamptz)";
+	"SELECT duban.deliver_sent_many($1::bigint[], $2::timestamptz[], $3::int[])";
 static const char outcome_sql_failed[] =
 	"SELECT notice_id, status, attempts, next_attempt_at FROM duban.deliver_failed("
 	"$1::bigint[], $2::int, $3::timestamptz, $4, $5::boolean, $6::float8, $7::int, "
@@ -48,6 +52,7 @@ static const char outcome_sql_failed[] =
 static const char outcome_sql_release[] = "SELECT duban.deliver_release($1::bigint[], $2)";
 
 static void outcome_submit(struct outcomes *os, struct outcome *o);
+static void outcome_sent_flush(struct outcomes *os);
 
 static void outcome_free(struct outcome *o)
 {
@@ -112,9 +117,7 @@ static void outcome_done(void *arg, const struct pgconn_reply *r)
 			  outcome_name(o->kind), o->channel, o->ids, q);
 		outcome_free(o);
 	} else {
-		if (o->kind == OUTCOME_SENT && res != NULL && PQntuples(res) == 1)
-			d->metrics.notices_sent += strtoull(PQgetvalue(res, 0, 0), NULL, 10);
-		else if (o->kind == OUTCOME_RELEASE && res != NULL && PQntuples(res) == 1)
+		if (o->kind == OUTCOME_RELEASE && res != NULL && PQntuples(res) == 1)
 			d->metrics.notices_released += strtoull(PQgetvalue(res, 0, 0), NULL, 10);
 		else if (o->kind == OUTCOME_FAILED)
 			outcome_failed_rows(o, res);
@@ -122,6 +125,135 @@ static void outcome_done(void *arg, const struct pgconn_reply *r)
 	}
 	if (os->settled != NULL)
 		os->settled(os->arg);
+}
+
+/* The sent results of one group-commit call. */
+static void outcome_sent_done(void *arg, const struct pgconn_reply *r)
+{
+	struct outcomes *os = arg;
+	struct outcome *o, *next;
+	PGresult *res = r->n > 0 ? r->res[0] : NULL;
+	char q[600];
+
+	if (r->error != NULL)
+		log_quote(r->error, q, sizeof(q));
+	for (o = os->sent_inflight; o != NULL; o = next) {
+		next = o->next;
+		os->recording--;
+		if (r->lost) {
+			outcome_keep(os, o); /* recorded after the reconnect */
+			continue;
+		}
+		if (r->error != NULL)
+			log_event(LOG_ERR, "event=record ok=0 result=sent channel=%d notices=%s error=%s",
+				  o->channel, o->ids, q);
+		outcome_free(o);
+	}
+	os->sent_inflight = NULL;
+	if (!r->lost && r->error == NULL && res != NULL && PQntuples(res) == 1)
+		os->d->metrics.notices_sent += strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	os->sent_busy = false;
+	if (os->sent_head != NULL)
+		outcome_sent_flush(os);
+	if (os->settled != NULL)
+		os->settled(os->arg);
+}
+
+/* Appends s to the growing buffer *buf (length *len, capacity *cap). 0 or -1. */
+static int outcome_append(char **buf, size_t *len, size_t *cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*len + n + 1 > *cap) {
+		size_t c = (*cap + n + 1) * 2;
+		char *b = realloc(*buf, c);
+
+		if (b == NULL)
+			return -1;
+		*buf = b;
+		*cap = c;
+	}
+	memcpy(*buf + *len, s, n + 1);
+	*len += n;
+	return 0;
+}
+
+/* The three array literals of a group of sent results: notice ids, their sent_at, and one
+ * channel per message. 0 or -1 (out of memory). */
+static int outcome_sent_params(const struct outcome *list, char **ids, char **ats, char **chans)
+{
+	size_t li = 0, ci = 0, la = 0, ca = 0, lc = 0, cc = 0;
+	int rc = 0;
+
+	*ids = *ats = *chans = NULL;
+	rc |= outcome_append(ids, &li, &ci, "{");
+	rc |= outcome_append(ats, &la, &ca, "{");
+	rc |= outcome_append(chans, &lc, &cc, "{");
+	for (const struct outcome *o = list; o != NULL && rc == 0; o = o->next) {
+		char at[80], ch[24];
+		const char *sep = o == list ? "" : ",";
+		size_t k = strlen(o->ids);
+
+		snprintf(ch, sizeof(ch), "%s%d", sep, o->channel);
+		rc |= outcome_append(chans, &lc, &cc, ch);
+		/* o->ids is "{1,2}": its inside */
+		rc |= outcome_append(ids, &li, &ci, sep);
+		if (rc == 0 && k >= 2) {
+			char *inner = strndup(o->ids + 1, k - 2);
+
+			rc |= inner == NULL ? -1 : outcome_append(ids, &li, &ci, inner);
+			free(inner);
+		}
+		for (size_t i = 0; i < o->n_ids && rc == 0; i++) {
+			snprintf(at, sizeof(at), "%s\"%s\"", i == 0 ? sep : ",", o->now);
+			rc |= outcome_append(ats, &la, &ca, at);
+		}
+	}
+	rc |= outcome_append(ids, &li, &ci, "}");
+	rc |= outcome_append(ats, &la, &ca, "}");
+	rc |= outcome_append(chans, &lc, &cc, "}");
+	if (rc != 0) {
+		free(*ids);
+		free(*ats);
+		free(*chans);
+		*ids = *ats = *chans = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Sends every waiting sent result in one call. */
+static void outcome_sent_flush(struct outcomes *os)
+{
+	struct outcome *list = os->sent_head, *o, *next;
+	char *ids, *ats, *chans;
+	const char *p[3];
+
+	if (list == NULL || os->sent_busy)
+		return;
+	os->sent_head = os->sent_tail = NULL;
+	if (outcome_sent_params(list, &ids, &ats, &chans) == 0) {
+		p[0] = ids;
+		p[1] = ats;
+		p[2] = chans;
+		os->sent_inflight = list;
+		if (pgconn_query(os->d->pg, outcome_sql_sent, 3, p, outcome_sent_done, os) == 0)
+			os->sent_busy = true;
+		else
+			os->sent_inflight = NULL;
+		free(ids);
+		free(ats);
+		free(chans);
+		if (os->sent_busy)
+			return;
+	} else {
+		log_event(LOG_ERR, "event=record ok=0 result=sent error=\"out of memory\"");
+	}
+	for (o = list; o != NULL; o = next) { /* not connected: recorded after the reconnect */
+		next = o->next;
+		os->recording--;
+		outcome_keep(os, o);
+	}
 }
 
 static void outcome_submit(struct outcomes *os, struct outcome *o)
@@ -132,15 +264,20 @@ static void outcome_submit(struct outcomes *os, struct outcome *o)
 	const char *sql;
 	int n;
 
+	if (o->kind == OUTCOME_SENT) {
+		o->next = NULL;
+		if (os->sent_tail != NULL)
+			os->sent_tail->next = o;
+		else
+			os->sent_head = o;
+		os->sent_tail = o;
+		os->recording++;
+		outcome_sent_flush(os);
+		return;
+	}
 	snprintf(chan, sizeof(chan), "%d", o->channel);
 	p[0] = o->ids;
 	switch (o->kind) {
-	case OUTCOME_SENT:
-		sql = outcome_sql_sent;
-		p[1] = chan;
-		p[2] = o->now;
-		n = 3;
-		break;
 	case OUTCOME_FAILED:
 		snprintf(delay, sizeof(delay), "%ld", o->min_delay);
 		snprintf(pause, sizeof(pause), "%ld", o->pause);
