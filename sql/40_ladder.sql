@@ -84,7 +84,9 @@ END $$;
 -- sweeps, which set only the ladder or acceptance state, write ladder_next_on themselves.
 CREATE OR REPLACE TRIGGER problems_ladder_state BEFORE UPDATE OF
     ref, level, source, category, title, location, unit_id, supervisor_ids, deadline, long_term,
-    measures, target, progress, status, applied_on, accepted_on, closed_on, ladder_due
+    measures, target, progress, status, applied_on, accepted_on, closed_on, ladder_due,
+    stage_done, contact, verified, ordered, penalized, fine, investigated, detained_admin,
+    detained_criminal, interviewed, accountable
   ON duban.problems FOR EACH ROW EXECUTE FUNCTION duban.problems_ladder_state();
 -- A bulk import (import_id set) writes the state itself, set-based: its new problems have no milestones, so D is the deadline and the
 -- stage 0 (duban.ladder_first_check); no per-row trigger runs on that path.
