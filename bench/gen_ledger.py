@@ -15,7 +15,8 @@ DIR/problems.csv  the problem ledger as an office's Excel saves it: UTF-8 with a
                   、 ； or ;, deadlines as 2026-03-31, 2026/3/31 or 2026年3月31日, quoted cells
                   with commas and quotes (never line breaks: the file may be split by lines),
                   progress with %.
-                  The first --open rows are 正在办理/阶段办结 (rectifying), laid out around day
+                  The first --open rows are 正在办理/阶段办结 (rectifying; 阶段办结 rows are
+                  long-term, as SPEC §6 requires), laid out around day
                   D = --day so that a sweep on D after one on D-1 raises exactly --fire of them
                   a stage: 70 % reach 提示 (deadline D+30), 20 % 警示 (deadline D+15, progress
                   < 80), 10 % 督办 (deadline D-1); the others are due after D+30. The rest are
@@ -115,7 +116,8 @@ def problem_row(rng, i, args, units, day):
     return ["ZY-%07d" % (i + 1), rng.choice(LEVELS), rng.choice(SOURCES),
             rng.choice(CATEGORIES), title, "%s%d号, 东侧" % (main[1], rng.randint(1, 999)),
             unit_cell(rng, main), rng.choice(["、", "；", ";"]).join(sups),
-            fmt_date(rng, deadline), "否", "清理现场, 建立长效机制", "按期完成整改", status,
+            fmt_date(rng, deadline), "是" if status == "阶段办结" else "否",
+            "清理现场, 建立长效机制", "按期完成整改", status,
             closed_on, "%d%%" % progress]
 
 
