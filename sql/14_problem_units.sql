@@ -1,7 +1,7 @@
 -- sql/14_problem_units.sql
 -- The units a problem names must exist: its main unit (unit_id) and its supervisors
 -- (supervisor_ids; an int[] cannot carry a foreign key, and unit_id has none either since
--- migration 006, so that a bulk import pays no per-row foreign-key check). Checked set-based on
+-- migration 007, so that a bulk import pays no per-row foreign-key check). Checked set-based on
 -- INSERT (a bulk import checks all its rows in one query, locking the named units FOR KEY SHARE
 -- as a foreign key would, so that a concurrent delete waits and then sees the new problems),
 -- per row when an UPDATE changes unit_id or supervisor_ids; a unit that problems still name

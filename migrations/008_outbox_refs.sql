@@ -1,4 +1,4 @@
--- 007: the outbox keeps one foreign key per notice, not three. duban.notice_emit()
+-- 008: the outbox keeps one foreign key per notice, not three. duban.notice_emit()
 -- (sql/32_notices.sql) is the only writer and takes unit and channel from a join, so the unit is
 -- always the channel's, and a deleted channel (or unit: channels cascade) still removes its
 -- notices through notices_channel_id_fkey. problem_id names a problem of the same transaction;

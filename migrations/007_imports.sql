@@ -1,4 +1,4 @@
--- 006: problem imports as one record each. A bulk import writes its problems set-based and
+-- 007: problem imports as one record each. A bulk import writes its problems set-based and
 -- records itself once in duban.imports (who, when, which file, how many rows) instead of one
 -- history row per problem; each problem it created points to it with import_id, and
 -- duban.problem_history (sql/20_history.sql) shows that as the problem's creation entry.
