@@ -4,7 +4,8 @@
 
 -- Every due date of every schedule in [p_from, p_to] with its period. Monthly kinds are due on
 -- the last day of the month; the others on each of `days` (a day past the month's end means
--- its last day) of each of `months` (NULL: every month).
+-- its last day) of each of `months` (NULL: every month); a dated custom schedule on each of
+-- its `dates` (its period is the due date, as for a custom schedule's `days`).
 CREATE OR REPLACE FUNCTION duban.schedule_dues(p_from date, p_to date)
 RETURNS TABLE (schedule text, kind text, label text, period text, due date)
 LANGUAGE sql STABLE AS $$
@@ -23,6 +24,9 @@ LANGUAGE sql STABLE AS $$
              FROM unnest(s.days) d
             WHERE s.kind NOT IN ('monthly-self-found', 'monthly-dispatch') AND d BETWEEN 1 AND 31
               AND (s.months IS NULL OR extract(month FROM m.first)::int = ANY (s.months))
+           UNION ALL
+           SELECT t FROM unnest(s.dates) t
+            WHERE s.kind = 'custom' AND date_trunc('month', t::timestamp) = m.first
          ) x
    WHERE x.due BETWEEN p_from AND p_to
 $$;
