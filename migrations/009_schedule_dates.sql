@@ -1,4 +1,4 @@
--- 007: custom schedules with one-off due dates (`schedule add --dates`, SPEC §7d): `dates` holds
+-- 009: custom schedules with one-off due dates (`schedule add --dates`, SPEC §7d): `dates` holds
 -- them (sorted, distinct); such a schedule has no `days` and no `months`. NULL: not dated.
 ALTER TABLE duban.schedules ADD COLUMN dates date[];
 ALTER TABLE duban.schedules ADD CONSTRAINT schedules_dates_custom
