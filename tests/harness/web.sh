@@ -28,14 +28,14 @@ dweb_start() {
   DWEB_PID=$!
   _WEB_PIDS+=("$DWEB_PID")
   export DWEB_PID DWEB_LOG
-  wait_until 30 grep -q 'event=start' "$DWEB_LOG" || { cat "$DWEB_LOG" >&2; fail "dubanweb did not start"; }
+  wait_until 120 grep -q 'event=start' "$DWEB_LOG" || { cat "$DWEB_LOG" >&2; fail "dubanweb did not log event=start within 120 s"; }
 }
 
 dweb_stop() {
   local i
   kill -TERM "$DWEB_PID" 2>/dev/null || true
-  for ((i = 0; i < 150; i++)); do kill -0 "$DWEB_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$DWEB_PID" 2>/dev/null && fail "dubanweb did not stop within 15 s of SIGTERM"
+  for ((i = 0; i < 600; i++)); do kill -0 "$DWEB_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$DWEB_PID" 2>/dev/null && fail "dubanweb did not stop within 60 s of SIGTERM"
   DWEB_RC=0
   wait "$DWEB_PID" 2>/dev/null || DWEB_RC=$?
   export DWEB_RC

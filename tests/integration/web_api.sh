@@ -171,7 +171,7 @@ listener_out=$TEST_TMP/listen.out
 psql -X -c "LISTEN duban_wake" -c "SELECT pg_sleep(600)" -c "SELECT 'after'" >"$listener_out" 2>&1 &
 lpid=$!
 sleeping() { [[ $(psql_q "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(600)'") == 1 ]]; }
-wait_until 30 sleeping || fail "listener not waiting"
+wait_until 60 sleeping || fail "listener not waiting"
 web_expect 200 POST /api/problems/P4/progress "$J.xj" '{"percent":20}' "${CSRF[xj]}"
 psql_q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(600)'" >/dev/null
 wait "$lpid" || true
