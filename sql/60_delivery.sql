@@ -27,7 +27,8 @@ $$;
 -- channel, most urgent first; budget is the messages the channel may still take now (NULL: no
 -- limit); lease_left the seconds left on the lease, measured on the server's clock (the daemon
 -- adds it to its own monotonic clock: its real clock may disagree with the server's); payload
--- the §8 fields with the notice id; urgency duban.notice_urgency()'s rank (the renderers order
+-- the §8 fields with the notice id (an acceptance notice's working_days counted to the local
+-- date of p_now: the notice is rendered at each attempt); urgency duban.notice_urgency()'s rank (the renderers order
 -- a digest by it). Read the columns by name: more may be added.
 -- Two claims running at the same moment cannot both take one channel (and so both spend its
 -- rate budget): a channel is taken only under pg_try_advisory_xact_lock(1685414497 ('duba'),
@@ -119,7 +120,13 @@ BEGIN
   )
   SELECT cl.id, cl.channel_id, us.kind, us.url, us.secret, us.mention, us.unit, us.budget,
          extract(epoch FROM cl.claimed_until - clock_timestamp())::double precision,
-         cl.payload || jsonb_build_object('id', cl.id, 'type', cl.type), cl.urgency, us.keyword
+         cl.payload || jsonb_build_object('id', cl.id, 'type', cl.type)
+           -- SPEC §8: counts are to the attempt's local date; working days need the calendar
+           || CASE WHEN cl.type = 'acceptance' AND cl.payload ? 'applied'
+                   THEN jsonb_build_object('working_days', duban.workdays_between(
+                          (cl.payload ->> 'applied')::date, v_local::date))
+                   ELSE '{}'::jsonb END,
+         cl.urgency, us.keyword
     FROM claimed cl
     JOIN usable us ON us.id = cl.channel_id
    ORDER BY cl.channel_id, cl.urgency DESC, cl.id;

@@ -675,6 +675,13 @@ json_t *render_fresh(const json_t *notice, const struct render_opts *opts)
 		json_decref(n);
 		return NULL;
 	}
+	/* a reminder's days left to its due day */
+	if (streq(jstr(n, "type"), "reminder") && json_object_get(n, "days_left") != NULL &&
+	    jstr(n, "due") != NULL && fmt_days_between(today, jstr(n, "due"), &d) == 0 &&
+	    json_object_set_new(n, "days_left", json_integer(d)) != 0) {
+		json_decref(n);
+		return NULL;
+	}
 	json_array_foreach(json_object_get(n, "overdue_problems"), i, p) {
 		if (jstr(p, "due") != NULL && fmt_days_between(jstr(p, "due"), today, &d) == 0 &&
 		    json_object_set_new(p, "days", json_integer(d)) != 0) {

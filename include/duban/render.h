@@ -77,7 +77,8 @@ const char *render_mention_refusal(enum render_kind kind, const char *m);
 json_t *render_at(const struct render_channel *ch);
 
 /* The notice as of the attempt: a copy with every day count (escalation days, overdue
- * problems' days) recomputed for opts->today. New reference, or NULL. */
+ * problems' days, a reminder's days_left) recomputed for opts->today. An acceptance notice's
+ * working_days needs the calendar: duban.deliver_claim() recounts it. New reference, or NULL. */
 json_t *render_fresh(const json_t *notice, const struct render_opts *opts);
 
 /* The recipient's role for the notice: its "role" member, else worked out from recipient,

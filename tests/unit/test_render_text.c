@@ -168,6 +168,22 @@ static void test_prompt_saturday_to_monday(void **state)
 	json_decref(n);
 }
 
+/* a reminder made on Friday 2026-03-06 (10 days left to 03-16), sent on Monday 03-09: 7 */
+static void test_reminder_days_left_fresh(void **state)
+{
+	json_t *n = load("{\"id\":3,\"type\":\"reminder\",\"schedule\":\"campaign\","
+			 "\"period\":\"2026-03-16\",\"unit\":\"XJ\",\"due\":\"2026-03-16\","
+			 "\"days_left\":10}");
+	json_t *fresh = render_fresh(n, &opts_monday);
+
+	(void)state;
+	assert_non_null(fresh);
+	assert_int_equal(json_integer_value(json_object_get(fresh, "days_left")), 7);
+	assert_int_equal(json_integer_value(json_object_get(n, "days_left")), 10);
+	json_decref(fresh);
+	json_decref(n);
+}
+
 #define ESC(stage, role, extra)                                                                    \
 	"{\"id\":2,\"type\":\"escalation\",\"stage\":\"" stage "\",\"cycle\":2,\"problem\":\"ZY-07\"," \
 	"\"unit\":\"XJ\",\"due\":\"2026-03-01\",\"deadline\":\"2026-03-01\",\"progress\":40,"          \
@@ -438,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_dates_periods),
 		cmocka_unit_test(test_templates),
 		cmocka_unit_test(test_prompt_saturday_to_monday),
+		cmocka_unit_test(test_reminder_days_left_fresh),
 		cmocka_unit_test(test_escalation_roles),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_acceptance_transitions),
