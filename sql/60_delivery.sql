@@ -136,11 +136,14 @@ END $$;
 -- p_ids[i]; one more attempt; claim cleared) and each message's send is logged on the real
 -- clock for its channel's rate budget (p_channels: one element per message). duband records
 -- the messages that completed while the previous call ran in one call (a group commit).
--- Returns how many notices changed.
+-- A channel that answers again (SPEC §9: a recovered webhook gets its backlog within a
+-- minute): its other pending notices that wait out the back-off of failed attempts become due
+-- now, so they go in the next round, within the channel's rate. Back-offs grow only while
+-- every attempt fails, so an outage costs no extra requests. Returns how many notices changed.
 CREATE OR REPLACE FUNCTION duban.deliver_sent_many(p_ids bigint[], p_sent_at timestamptz[],
                                                    p_channels int[])
 RETURNS int LANGUAGE plpgsql AS $$
-DECLARE v_n int;
+DECLARE v_n int; v_now timestamptz;
 BEGIN
   UPDATE duban.notices n
      SET status = 'sent', sent_at = x.at, attempts = n.attempts + 1, last_error = NULL,
@@ -148,6 +151,11 @@ BEGIN
     FROM unnest(p_ids, p_sent_at) x(id, at)
    WHERE n.id = x.id AND n.status = 'pending';
   GET DIAGNOSTICS v_n = ROW_COUNT;
+  SELECT max(x.at) INTO v_now FROM unnest(p_sent_at) x(at);
+  UPDATE duban.notices n
+     SET next_attempt_at = v_now
+   WHERE n.channel_id IN (SELECT DISTINCT m.ch FROM unnest(p_channels) m(ch))
+     AND n.status = 'pending' AND n.attempts > 0 AND n.next_attempt_at > v_now;
   INSERT INTO duban.channel_sends (channel_id)
   SELECT c.id FROM unnest(p_channels) m(ch) JOIN duban.channels c ON c.id = m.ch;
   DELETE FROM duban.channel_sends
