@@ -63,6 +63,7 @@ struct deliver {
 	struct duband *d;
 	enum deliver_state state;
 	bool again;               /* kicked while a round ran */
+	bool kick_after_records;  /* kicked while results waited to be recorded */
 	bool more;                /* the round left deliverable work behind: next round at once */
 	bool more_later;          /* a channel ran out of rate budget: next round after
 				   * DELIVER_BUDGET_WAIT */
@@ -301,7 +302,14 @@ static void deliver_settle(struct deliver *dl)
 
 static void deliver_on_settled(void *arg)
 {
-	deliver_settle(arg);
+	struct deliver *dl = arg;
+
+	if (dl->kick_after_records && outcomes_recording(dl->out) == 0) {
+		dl->kick_after_records = false;
+		deliver_kick(dl);
+		return;
+	}
+	deliver_settle(dl);
 }
 
 static void deliver_log_result(const struct dmsg *m, const struct httpc_result *res,
@@ -707,6 +715,13 @@ void deliver_kick(struct deliver *dl)
 	if (d->mode != DUBAND_RUNNING || !d->db_ready)
 		return;
 	outcomes_flush(dl->out); /* results that waited for the database go first */
+	/* A claim must not overtake results still waiting to be recorded (sent results are
+	 * recorded in groups): after a reconnect, a notice whose send is not yet recorded would
+	 * look claimable and be sent again. Claim once they are recorded. */
+	if (outcomes_recording(dl->out) > 0) {
+		dl->kick_after_records = true;
+		return;
+	}
 	deliver_claim(dl);
 }
 
