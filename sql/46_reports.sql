@@ -1,6 +1,7 @@
 -- sql/46_reports.sql
--- Reporting duties (SPEC §7d): due dates and periods of every schedule, reminders before the
--- due day, and after it the missed lists and each missing unit's own notice.
+-- Reporting duties (SPEC §7d): due dates and periods of every schedule, who owes a period
+-- (report_duty: the sweep and the console's duties both ask it), reminders before the due day,
+-- and after it the missed lists and each missing unit's own notice.
 
 -- Every due date of every schedule in [p_from, p_to] with its period. Monthly kinds are due on
 -- the last day of the month; the others on each of `days` (a day past the month's end means
@@ -101,10 +102,60 @@ LANGUAGE sql STABLE AS $$
    WHERE duban.workday_on_or_before(r.raw) BETWEEN p_from AND p_to
 $$;
 
+-- Who owes a schedule's period (SPEC §7d): the one rule behind the reminders, the missed lists
+-- and the console's reporting duties. One row per unit the period due on p_due obliges, with
+-- when it submitted (its report, or for monthly-self-found the first self-found problem it
+-- created that month by the end of the due day; NULL: not yet) and whether that was after the
+-- due day. The built-in kinds oblige by unit kind (quarterly-exposure: the office; the others:
+-- towns, streets, parks, departments), a custom schedule its own units (none for a due day
+-- before it was added), and monthly-dispatch the main units of rectifying problems (made by the
+-- end of the due day) with no progress note dated in the month by p_due, naming those problems.
+CREATE OR REPLACE FUNCTION duban.report_duty(p_schedule text, p_period text, p_due date)
+RETURNS TABLE (unit_id int, submitted_at timestamptz, late boolean, problems text[],
+               problem_titles jsonb)
+LANGUAGE sql STABLE AS $$
+  WITH s AS (
+    SELECT sc.name, sc.kind, date_trunc('month', p_due::timestamp)::date AS month_first,
+           date_trunc('month', p_due::timestamp) AT TIME ZONE duban.tz() AS month_start,
+           (p_due + 1)::timestamp AT TIME ZONE duban.tz() AS due_end
+      FROM duban.schedules sc
+     WHERE sc.name = p_schedule
+       AND (sc.kind <> 'custom' OR p_due >= (sc.created_at AT TIME ZONE duban.tz())::date)
+  ), obliged AS (
+    SELECT s.name, s.kind, s.month_start, s.due_end, u.id AS unit_id,
+           NULL::text[] AS refs, NULL::jsonb AS titles
+      FROM s
+      JOIN duban.units u ON u.kind = ANY (CASE s.kind WHEN 'quarterly-exposure' THEN ARRAY['office']
+                                              ELSE ARRAY['town', 'street', 'park', 'department'] END)
+     WHERE s.kind IN ('monthly-self-found', 'quarterly-self-inspection', 'quarterly-exposure')
+    UNION ALL
+    SELECT s.name, s.kind, s.month_start, s.due_end, su.unit_id, NULL, NULL
+      FROM s JOIN duban.schedule_units su ON su.schedule = s.name
+     WHERE s.kind = 'custom'
+    UNION ALL
+    SELECT s.name, s.kind, s.month_start, s.due_end, p.unit_id,
+           array_agg(p.ref ORDER BY p.ref), jsonb_object_agg(p.ref, p.title)
+      FROM s JOIN duban.problems p ON p.status = 'rectifying' AND p.created_at < s.due_end
+     WHERE s.kind = 'monthly-dispatch'
+       AND NOT EXISTS (SELECT 1 FROM duban.progress_notes n
+                        WHERE n.problem_id = p.id AND n.on_date BETWEEN s.month_first AND p_due)
+     GROUP BY s.name, s.kind, s.month_start, s.due_end, p.unit_id
+  )
+  SELECT o.unit_id, x.at, x.at >= o.due_end, o.refs, o.titles
+    FROM obliged o
+   CROSS JOIN LATERAL (
+           SELECT least((SELECT r.submitted_at FROM duban.reports r
+                          WHERE r.schedule = o.name AND r.unit_id = o.unit_id AND r.period = p_period),
+                        (SELECT min(p.created_at) FROM duban.problems p
+                          WHERE o.kind = 'monthly-self-found' AND p.source = '自查'
+                            AND p.unit_id = o.unit_id
+                            AND p.created_at >= o.month_start AND p.created_at < o.due_end)) AS at
+         ) x
+$$;
+
 CREATE OR REPLACE FUNCTION duban.sweep_reports() RETURNS int LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
   v_today date := duban.today();
-  v_tz    text := duban.tz();
   v_days  date[];
   v_facts duban.notice_fact[];
 BEGIN
@@ -126,46 +177,14 @@ BEGIN
     SELECT 'missed' AS what, d.schedule, d.kind, d.label, d.period, d.due, d.due + 1 AS day
       FROM duban.schedule_dues(v_days[1] - 1, v_today - 1) d
   ), ev AS (
-    SELECT e.*, date_trunc('month', e.due::timestamp)::date AS month_first,
-           date_trunc('month', e.due::timestamp) AT TIME ZONE v_tz AS month_start,
-           (e.due + 1)::timestamp AT TIME ZONE v_tz AS due_end
-      FROM (SELECT * FROM rem UNION ALL SELECT * FROM mis) e
-      JOIN duban.schedules s ON s.name = e.schedule
-     -- a custom schedule owes nothing for due days before it was added
-     WHERE s.kind <> 'custom' OR e.due >= (s.created_at AT TIME ZONE v_tz)::date
-  ), obliged AS (
-    SELECT e.*, u.id AS unit_id
-      FROM ev e
-      JOIN duban.units u ON u.kind = ANY (CASE e.kind WHEN 'quarterly-exposure' THEN ARRAY['office']
-                                              ELSE ARRAY['town', 'street', 'park', 'department'] END)
-     WHERE e.kind IN ('monthly-self-found', 'quarterly-self-inspection', 'quarterly-exposure')
-    UNION ALL
-    SELECT e.*, su.unit_id
-      FROM ev e JOIN duban.schedule_units su ON su.schedule = e.schedule
-     WHERE e.kind = 'custom'
+    SELECT * FROM rem UNION ALL SELECT * FROM mis
   ), owing AS (
-    SELECT o.what, o.schedule, o.kind, o.label, o.period, o.due, o.day, o.unit_id,
-           NULL::text[] AS refs, NULL::jsonb AS titles
-      FROM obliged o
-     WHERE NOT EXISTS (SELECT 1 FROM duban.reports r
-                        WHERE r.schedule = o.schedule AND r.unit_id = o.unit_id AND r.period = o.period
-                          AND (o.what = 'reminder' OR r.submitted_at < o.due_end))
-       AND NOT (o.kind = 'monthly-self-found' AND EXISTS (
-                  SELECT 1 FROM duban.problems p
-                   WHERE p.source = '自查' AND p.unit_id = o.unit_id
-                     AND p.created_at >= o.month_start AND p.created_at < o.due_end))
-    UNION ALL
-    SELECT e.what, e.schedule, e.kind, e.label, e.period, e.due, e.day, p.unit_id,
-           array_agg(p.ref ORDER BY p.ref), jsonb_object_agg(p.ref, p.title)
+    -- a reminder while nothing is submitted; a missed list when nothing came by the due day
+    SELECT e.what, e.schedule, e.kind, e.label, e.period, e.due, e.day, d.unit_id,
+           d.problems AS refs, d.problem_titles AS titles
       FROM ev e
-      JOIN duban.problems p ON p.status = 'rectifying'
-     WHERE e.kind = 'monthly-dispatch'
-       AND NOT EXISTS (SELECT 1 FROM duban.progress_notes n
-                        WHERE n.problem_id = p.id AND n.on_date BETWEEN e.month_first AND e.due)
-       AND NOT EXISTS (SELECT 1 FROM duban.reports r
-                        WHERE r.schedule = e.schedule AND r.unit_id = p.unit_id AND r.period = e.period
-                          AND (e.what = 'reminder' OR r.submitted_at < e.due_end))
-     GROUP BY e.what, e.schedule, e.kind, e.label, e.period, e.due, e.day, p.unit_id
+     CROSS JOIN LATERAL duban.report_duty(e.schedule, e.period, e.due) d
+     WHERE d.submitted_at IS NULL OR (e.what = 'missed' AND d.late)
   ), lists AS (
     SELECT o.schedule, o.kind, o.label, o.period, o.due,
            jsonb_agg(u.code ORDER BY u.code) AS units,

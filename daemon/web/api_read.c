@@ -1,7 +1,7 @@
 /* The console's read-only API besides the ledger (SPEC §10): GET /api/units (dubanctl unit
  * list's shape), GET /api/bulletin?period= (the bulletin as the sweep made and sent it), and
- * GET /api/dashboard (counts by status and level, overdue by unit, the next 30 days' deadlines,
- * this month's reporting duties). */
+ * GET /api/dashboard (counts by status and level, overdue by unit, the next 30 days' deadlines;
+ * the dashboard's reporting duties come from GET /api/reports, api_reports.c). */
 #include "web.h"
 #include "duban/ledger.h"
 
@@ -87,15 +87,7 @@ static const char dashboard_sql[] =
 	"   ORDER BY d.ladder_due, d.ref), '[]') FROM (SELECT p.ref, p.title, u.code, u.name,"
 	"   p.ladder_due, p.progress FROM duban.problems p JOIN duban.units u ON u.id = p.unit_id"
 	"   WHERE p.status = 'rectifying' AND p.ladder_due >= duban.today()"
-	"   AND p.ladder_due <= duban.today() + 30 ORDER BY p.ladder_due, p.ref LIMIT 100) d),"
-	" 'duties', (SELECT coalesce(json_agg(json_build_object('schedule', sd.schedule,"
-	"   'label', sd.label, 'period', sd.period, 'due', sd.due,"
-	"   'submitted', (SELECT coalesce(json_agg(ru.code ORDER BY ru.code), '[]')"
-	"     FROM duban.reports r JOIN duban.units ru ON ru.id = r.unit_id"
-	"     WHERE r.schedule = sd.schedule AND r.period = sd.period))"
-	"   ORDER BY sd.due, sd.schedule), '[]') FROM duban.schedule_dues("
-	"   date_trunc('month', duban.today())::date,"
-	"   (date_trunc('month', duban.today()) + interval '1 month - 1 day')::date) sd))";
+	"   AND p.ladder_due <= duban.today() + 30 ORDER BY p.ladder_due, p.ref LIMIT 100) d))";
 
 void web_api_dashboard(struct web_job *j, PGconn *conn)
 {

@@ -35,6 +35,7 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/api/units", web_api_units, false, NULL, 0 },
 	{ EVHTTP_REQ_GET, "/api/bulletin", web_api_bulletin, false, NULL, 0 },
 	{ EVHTTP_REQ_GET, "/api/dashboard", web_api_dashboard, false, NULL, 0 },
+	{ EVHTTP_REQ_GET, "/api/reports", web_api_reports, false, NULL, 0 },
 	{ EVHTTP_REQ_POST, "/api/import", web_api_import, false, NULL, WEB_UPLOAD_MAX },
 	{ EVHTTP_REQ_GET, "/api/export/", web_api_export, false, NULL, 0 },
 	{ EVHTTP_REQ_GET, "/import", web_page, true, "import.html", 0 },

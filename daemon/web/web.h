@@ -150,13 +150,14 @@ json_t *web_sql_json(struct web_job *j, PGconn *conn, const char *sql, int n,
 bool web_commit(struct web_job *j, PGconn *conn);
 void web_rollback(PGconn *conn);
 
-/* ---- api_problems.c, api_read.c ---- */
+/* ---- api_problems.c, api_read.c, api_reports.c, api_files.c ---- */
 void web_api_problems(struct web_job *j, PGconn *conn);
 void web_api_problem(struct web_job *j, PGconn *conn);
 void web_api_problem_action(struct web_job *j, PGconn *conn);
 void web_api_units(struct web_job *j, PGconn *conn);
 void web_api_bulletin(struct web_job *j, PGconn *conn);
 void web_api_dashboard(struct web_job *j, PGconn *conn);
+void web_api_reports(struct web_job *j, PGconn *conn);        /* api_reports.c */
 void web_api_import(struct web_job *j, PGconn *conn);
 void web_api_export(struct web_job *j, PGconn *conn);
 

@@ -58,6 +58,16 @@ async function asOffice(browser, problems) {
   const cards = await page.textContent('#status-cards');
   check(cards.includes('整改中') && cards.includes('逾期'), 'the dashboard counts by status');
   check((await page.locator('#overdue-chart .bar-row').count()) >= 1, 'the overdue-by-unit chart has bars');
+  await page.waitForSelector('#duties tbody tr td');
+  const duties = await page.$$eval('#duties tbody tr', rows => rows.map(r => [...r.cells].map(c => c.textContent)));
+  const qsi = duties.find(r => r[0] === '季度自查') || [];
+  check(qsi[1] === '2026-Q1' && qsi[2] === '2026-03-10' && qsi[3] === '1 / 6',
+    'this month\'s duties: the quarterly self-inspection due 2026-03-10, 1 of 6 units submitted');
+  check(qsi[4].includes('河山镇') && qsi[4].includes('区水利局') && !qsi[4].includes('新街镇'),
+    'the dashboard names the units that have not submitted');
+  const dispatch = duties.find(r => r[0] === '每月调度') || [];
+  check(dispatch[4] === '河山镇(SX-01、ZC-01)、新街镇(ZY-07、ZY-08)',
+    'monthly dispatch names each unit\'s problems without a progress note this month');
   await shot(page, 'dashboard');
 
   await page.click('nav a[href="/ledger"]');

@@ -51,6 +51,9 @@ done
 assert_exit 0 "duband --once" -- dband --once --now 2026-03-02T09:00:00+08:00
 [[ $(psql_q "SELECT count(*) FROM duban.notices WHERE type = 'bulletin' AND status = 'sent'") -ge 1 ]] || fail "no bulletin sent"
 
+# XJ has handed in its first-quarter self-inspection: the dashboard's duties count it.
+ctl --now 2026-03-02T09:30:00+08:00 report submit XJ quarterly-self-inspection 2026-Q1 >/dev/null
+
 dweb_start --now 2026-03-02T10:00:00+08:00
 export WEB_PASSWORD=$PW LATE_REF=ZY-07
 [[ -n ${SCREENSHOTS:-} ]] && mkdir -p "$SCREENSHOTS"

@@ -103,7 +103,15 @@ async function pageIndex() {
   fillRows(document.querySelector('#by-level tbody'), d.by_level, r => [label(L.level, r.level), r.open, r.closed]);
   bars(document.getElementById('overdue-chart'), d.overdue_by_unit.map(u => ({ label: u.name, value: u.overdue, cls: 'late' })));
   fillRows(document.querySelector('#due-soon tbody'), d.due_soon, r => [problemLink(r.ref), r.title, r.unit_name, r.due, r.progress + '%']);
-  fillRows(document.querySelector('#duties tbody'), d.duties, r => [r.label, r.period, r.due, r.submitted.join('、') || '尚无']);
+  const reports = (await api('/api/reports')).body;
+  fillRows(document.querySelector('#duties tbody'), reports.duties, r => [r.label, r.period, r.due,
+    r.submitted + ' / ' + r.obliged + (r.late ? '(迟报 ' + r.late + ')' : ''), missingText(r.missing)]);
+}
+
+/* The units that owe a report: "名称" or, for monthly dispatch, "名称(编号、编号)". */
+function missingText(units) {
+  if (units.length === 0) return '无';
+  return units.map(u => u.name + (u.problems ? '(' + u.problems.join('、') + ')' : '')).join('、');
 }
 
 const ledgerState = { after: null, pages: [] };
