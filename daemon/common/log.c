@@ -3,11 +3,12 @@
 #include "duban/log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-static int log_level = LOG_INFO;
+static atomic_int log_level = LOG_INFO; /* set by a reload while dubanweb's workers log */
 static bool log_stderr;
 static bool log_opened;
 static char log_ident[32] = "duband";

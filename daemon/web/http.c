@@ -139,6 +139,7 @@ void web_job_free(struct web_job *j)
 	free(j->csrf);
 	free(j->body);
 	free(j->content_type);
+	free(j->arg);
 	free(j->reply);
 	free(j->location);
 	free(j->set_cookie);

@@ -1,6 +1,7 @@
 /* dubanweb: the office console and the public disclosure pages (SPEC §10). Parses options and
  * the configuration, checks the schema, brings up the worker pool and the two listeners in one
- * ordered block, runs the libevent loop until SIGTERM or SIGINT, and tears everything down. */
+ * ordered block, runs the libevent loop until SIGTERM or SIGINT (SIGHUP re-reads the
+ * configuration: reload.c), and tears everything down. */
 #include "web.h"
 #include "duban/clock.h"
 #include "duban/db.h"
@@ -30,7 +31,8 @@ static const char usage_text[] =
 	"      --dsn DSN     database connection string (overrides database.dsn)\n"
 	"      --version     print the version and exit\n"
 	"  -h, --help        print this help and exit\n"
-	"Serves the console on web.listen and the public pages on web.public_listen.\n"
+	"Serves the console on web.listen and the public pages on web.public_listen;\n"
+	"SIGHUP re-reads the configuration file.\n"
 	"exit: 0 ok, 64 usage, 70 internal error, 71 cannot listen, 78 configuration or schema\n";
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -68,6 +70,8 @@ static int load_config(struct web *w, const struct options *o)
 	bool must_exist;
 	const char *path = config_path(o->config, &must_exist);
 
+	w->config_file = path;
+	w->config_must_exist = must_exist;
 	if (config_load(&w->cfg, path, must_exist, err, sizeof(err)) != 0) {
 		fprintf(stderr, "dubanweb: %s\n", err);
 		return EX_CONFIG;
@@ -87,7 +91,7 @@ static int load_config(struct web *w, const struct options *o)
 			" serve\n");
 		return EX_CONFIG;
 	}
-	w->secure_cookie = strncmp(w->cfg.web_base_url, "https://", 8) == 0;
+	atomic_store(&w->secure_cookie, strncmp(w->cfg.web_base_url, "https://", 8) == 0);
 	db_set_timezone(w->cfg.timezone);
 	return 0;
 }
@@ -127,6 +131,13 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(w->base);
 }
 
+static void on_reload_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	web_reload(arg);
+}
+
 static int start(struct web *w)
 {
 	w->base = event_base_new();
@@ -134,8 +145,10 @@ static int start(struct web *w)
 		return EX_SOFTWARE;
 	w->sigterm = evsignal_new(w->base, SIGTERM, on_stop_signal, w);
 	w->sigint = evsignal_new(w->base, SIGINT, on_stop_signal, w);
-	if (w->sigterm == NULL || w->sigint == NULL || event_add(w->sigterm, NULL) != 0 ||
-	    event_add(w->sigint, NULL) != 0)
+	w->sighup = evsignal_new(w->base, SIGHUP, on_reload_signal, w);
+	if (w->sigterm == NULL || w->sigint == NULL || w->sighup == NULL ||
+	    event_add(w->sigterm, NULL) != 0 || event_add(w->sigint, NULL) != 0 ||
+	    event_add(w->sighup, NULL) != 0)
 		return EX_SOFTWARE;
 	w->pool = web_pool_start(w, WEB_WORKERS);
 	if (w->pool == NULL)
@@ -156,6 +169,8 @@ static void stop(struct web *w)
 		event_free(w->sigterm);
 	if (w->sigint != NULL)
 		event_free(w->sigint);
+	if (w->sighup != NULL)
+		event_free(w->sighup);
 	if (w->base != NULL)
 		event_base_free(w->base);
 	config_free(&w->cfg);

@@ -154,7 +154,7 @@ void web_public_refresh(struct web_job *j, PGconn *conn)
 		goto done;
 	web_rollback(conn);
 	render_head(&t, PQgetvalue(today, 0, 0));
-	render_publicity(&t, pub, j->w->cfg.web_objection_contact);
+	render_publicity(&t, pub, j->arg);
 	render_closed(&t, closed);
 	text_put(&t, "</main></body></html>\n");
 	if (t.oom) {
@@ -173,8 +173,9 @@ static void public_submit_refresh(struct web *w)
 {
 	struct web_job *j = calloc(1, sizeof(*j));
 
-	if (j == NULL || (j->path = strdup("(public refresh)")) == NULL) {
-		free(j);
+	if (j == NULL || (j->path = strdup("(public refresh)")) == NULL ||
+	    (j->arg = strdup(w->cfg.web_objection_contact)) == NULL) {
+		web_job_free(j);
 		return;
 	}
 	j->w = w;
@@ -205,6 +206,10 @@ void web_public_store(struct web *w, struct web_job *j)
 	struct web_blob *b;
 
 	w->pub.refreshing = false;
+	if (w->pub.dirty) {   /* rendered from what was there before a change: again */
+		w->pub.dirty = false;
+		public_submit_refresh(w);
+	}
 	if (j->status != 200 || j->reply == NULL) {
 		log_event(LOG_WARNING, "event=public_refresh status=%d", j->status);
 		return;
@@ -219,6 +224,16 @@ void web_public_store(struct web *w, struct web_job *j)
 	w->pub.page = b;
 	w->pub.built_mono = web_mono();
 	snprintf(w->pub.etag, sizeof(w->pub.etag), "\"p%lx-%zx\"", ++generation, b->len);
+}
+
+void web_public_changed(struct web *w)
+{
+	if (w->public_http == NULL)
+		return;
+	if (w->pub.refreshing)
+		w->pub.dirty = true;
+	else
+		public_submit_refresh(w);
 }
 
 void web_public_stop(struct web *w)

@@ -8,6 +8,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -52,6 +53,7 @@ struct web_public {
 	char etag[32];
 	double built_mono;     /* monotonic time of the render */
 	bool refreshing;
+	bool dirty;            /* changed while a refresh was running: refresh again after it */
 };
 
 struct web {
@@ -59,12 +61,14 @@ struct web {
 	struct duban_config cfg;
 	const char *dsn;       /* --dsn, else cfg.dsn */
 	const char *dsn_override; /* --dsn, passed on to dubanctl for imports */
-	bool secure_cookie;    /* web.base_url is https */
+	const char *config_file;  /* the file read at start and at each SIGHUP (NULL: defaults) */
+	bool config_must_exist;
+	atomic_bool secure_cookie; /* web.base_url is https (a reload may change it) */
 	struct evhttp *console;
 	struct evhttp *public_http;
 	struct web_pool *pool;
 	struct web_public pub;
-	struct event *sigterm, *sigint;
+	struct event *sigterm, *sigint, *sighup;
 	int exit_code;
 };
 
@@ -83,6 +87,8 @@ struct web_job {
 	char *body;                   /* request body (NUL-terminated copy) */
 	size_t body_len;
 	char *content_type;
+	char *arg;                    /* the job's own input copied on the loop thread (the public
+				       * refresh: web.objection_contact) */
 	bool page;                    /* a console page: no session → 303 /login */
 	const char *asset;            /* the page's HTML (pages) */
 	struct web_user user;         /* set by web_auth_session() */
@@ -169,6 +175,11 @@ void web_public_start(struct web *w);
 void web_public_stop(struct web *w);
 /* Called on the loop thread when a refresh job is done. */
 void web_public_store(struct web *w, struct web_job *j);
+/* Something the public page shows changed (a reload): render it again soon. */
+void web_public_changed(struct web *w);
+
+/* ---- reload.c: SIGHUP ---- */
+void web_reload(struct web *w);
 
 /* ---- assets.c: the embedded static files ---- */
 /* The asset at name (e.g. "app.js"), or NULL. */
