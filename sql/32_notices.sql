@@ -19,7 +19,7 @@ $$;
 -- and of the claim; the renderers sort by this number). Higher first:
 --   interview 约谈 > supervise 督办 > acceptance supervise > deduction > rejected, objected >
 --   reopened > missed > warn 警示 > acceptance prompt > applied > prompt 提示 > calendar >
---   reminder > bulletin > publicity > closed > sample;
+--   table, table_file > reminder > bulletin > publicity > closed > sample;
 -- within a rank the later (escalation: days late, acceptance: working days waited, deduction:
 -- the threshold) goes first. Types this function does not know rank 0.
 CREATE OR REPLACE FUNCTION duban.notice_urgency(p_type text, p_payload jsonb) RETURNS int
@@ -39,6 +39,8 @@ LANGUAGE sql IMMUTABLE AS $$
     WHEN 'missed' THEN 250000
     WHEN 'applied' THEN 140000
     WHEN 'calendar' THEN 95000
+    WHEN 'table' THEN 92000
+    WHEN 'table_file' THEN 91000
     WHEN 'reminder' THEN 90000
     WHEN 'bulletin' THEN 60000
     WHEN 'publicity' THEN 50000

@@ -133,7 +133,8 @@ BEGIN
 END $$;
 
 -- Messages went out: their notices are sent (sent_at on the ledger clock, p_sent_at[i] for
--- p_ids[i]; one more attempt; claim cleared) and each message's send is logged on the real
+-- p_ids[i]; one more attempt; claim cleared; a `table` notice to a WeCom robot makes its
+-- `table_file` notice, the file message that follows the text) and each message's send is logged on the real
 -- clock for its channel's rate budget (p_channels: one element per message). duband records
 -- the messages that completed while the previous call ran in one call (a group commit).
 -- A channel that answers again (SPEC §9: a recovered webhook gets its backlog within a
@@ -151,6 +152,18 @@ BEGIN
     FROM unnest(p_ids, p_sent_at) x(id, at)
    WHERE n.id = x.id AND n.status = 'pending';
   GET DIAGNOSTICS v_n = ROW_COUNT;
+  -- a table notice's text went out to a WeCom robot: the file follows as its own notice
+  -- (SPEC §7d), due at once, retried and dead by the normal rules, made once by its key
+  INSERT INTO duban.notices (key, type, unit_id, channel_id, payload, urgency, created_at,
+                             next_attempt_at)
+  SELECT n.key || ':file', 'table_file', n.unit_id, n.channel_id,
+         n.payload || jsonb_build_object('type', 'table_file'),
+         duban.notice_urgency('table_file', n.payload), x.at, x.at
+    FROM unnest(p_ids, p_sent_at) x(id, at)
+    JOIN duban.notices n ON n.id = x.id
+    JOIN duban.channels c ON c.id = n.channel_id
+   WHERE n.type = 'table' AND n.status = 'sent' AND c.kind = 'wecom'
+  ON CONFLICT (key) DO NOTHING;
   SELECT max(x.at) INTO v_now FROM unnest(p_sent_at) x(at);
   UPDATE duban.notices n
      SET next_attempt_at = v_now

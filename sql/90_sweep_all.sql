@@ -13,6 +13,8 @@ BEGIN
   PERFORM duban.sweep_mark(sweep, notices, t); RETURN NEXT;
   t := clock_timestamp(); sweep := 'reports'; notices := duban.sweep_reports();
   PERFORM duban.sweep_mark(sweep, notices, t); RETURN NEXT;
+  t := clock_timestamp(); sweep := 'tables'; notices := duban.sweep_tables();
+  PERFORM duban.sweep_mark(sweep, notices, t); RETURN NEXT;
   t := clock_timestamp(); sweep := 'bulletin'; notices := duban.sweep_bulletin();
   PERFORM duban.sweep_mark(sweep, notices, t); RETURN NEXT;
   t := clock_timestamp(); sweep := 'sample'; notices := duban.sweep_sample();

@@ -150,6 +150,7 @@ static const char *const *render_type_fields(const char *type)
 	static const char *const publicity[] = {"problem", "unit", "from", "to", NULL};
 	static const char *const reopened[] = {"problem", "unit", "due", "reason", NULL};
 	static const char *const calendar[] = {"year", "until", NULL};
+	static const char *const table_[] = {"schedule", "period", "table", "due", NULL};
 	static const char *const none[] = {NULL};
 	static const struct {
 		const char *type;
@@ -159,7 +160,8 @@ static const char *const *render_type_fields(const char *type)
 		{"reminder", reminder},	    {"missed", missed},		{"bulletin", bulletin},
 		{"deduction", deduction},   {"sample", sample},	      {"applied", applied},
 		{"rejected", rejected},	    {"objected", rejected},	{"publicity", publicity},
-		{"reopened", reopened},	    {"calendar", calendar},
+		{"reopened", reopened},	    {"calendar", calendar},	{"table", table_},
+		{"table_file", table_},
 	};
 
 	for (size_t i = 0; type != NULL && i < sizeof table / sizeof table[0]; i++)

@@ -147,6 +147,15 @@ const struct tpl_row tpl_rows[] = {
 	 "[工作日历只覆盖到{until}，]尚未导入 {year} 年节假日安排，导入之前 {year} 年按周一至周五计算工作日"
 	 "（节假日会被算作工作日）。请导入 {year} 年节假日安排：将国务院办公厅关于{year}年部分节假日安排的通知"
 	 "整理为 CSV 文件（或使用 holiday-cn 的 {year}.json），运行 dubanctl calendar import {year}.csv。"},
+	/* ---- a table on a schedule (the office): WeCom gets the file next, the other kinds a
+	 * link to the console's export (web.base_url), else the command that makes it */
+	{"table", "file", "", "报表", N,
+	 "{schedule}（{period}）的{table}已生成，文件随后发送。请核对后于{due}前报送。"},
+	{"table", "link", "", "报表", N,
+	 "{schedule}（{period}）的{table}已生成，请下载核对后于{due}前报送：{link}"},
+	{"table", "", "", "报表", N,
+	 "{schedule}（{period}）的{table}已到报送日，请于{due}前报送。表格请运行 dubanctl export "
+	 "{table_name} --out 文件名.xlsx 导出。"},
 	/* ---- channel test */
 	{"test", "", "", "测试", N, "通道测试消息：{sender}的督办消息可以送达本群。"},
 };

@@ -19,6 +19,7 @@ struct rt {
 	json_t *vars;	     /* name -> marked-up text */
 	const char *variant; /* template variant */
 	int failed;
+	int kind;	     /* enum render_kind of the message; -1: none (render_tag) */
 };
 
 static const char *jstr(const json_t *o, const char *key)
@@ -559,6 +560,62 @@ static void build_calendar(struct rt *r)
 	var_int(r, "year", "year");
 }
 
+/* The office's name of a §11 table (dubanctl export TABLE); NULL for an unknown one. */
+static const char *table_title(const char *table)
+{
+	static const char *const names[][2] = {
+		{"ledger", "问题台账"},
+		{"attachment1", "附件1《尚未办结问题整改进展情况自查表》"},
+		{"attachment2", "附件2《群众举报问题办理情况汇总表》"},
+		{"bulletin", "通报排名表"},
+		{"closure", "问题销号情况统计表"},
+	};
+
+	for (size_t i = 0; table != NULL && i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(table, names[i][0]) == 0)
+			return names[i][1];
+	return NULL;
+}
+
+/* BASE/api/export/TABLE?format=xlsx: the console's download of the table as of now. */
+static void var_table_link(struct rt *r, const char *base, const char *table, const char *title)
+{
+	size_t bl = strlen(base);
+	char *buf, *url = NULL;
+	size_t len;
+	FILE *f;
+
+	if (asprintf(&url, "%.*s/api/export/%s?format=xlsx",
+		     (int)(bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl), base, table) < 0) {
+		r->failed = 1;
+		return;
+	}
+	if ((f = var_open(r, &buf, &len)) != NULL) {
+		fmt_link(f, r->m, title, url);
+		var_close(r, "link", f, &buf);
+	}
+	free(url);
+}
+
+/* A table on a schedule: WeCom robots get the file (a table_file notice follows), other kinds
+ * a link to the console's export under web.base_url, else the dubanctl command. */
+static void build_table(struct rt *r)
+{
+	const char *table = jstr(r->n, "table"), *title = table_title(table);
+	const char *base = r->o != NULL ? r->o->base_url : NULL;
+
+	facts_schedule(r);
+	var_text(r, "table", title != NULL ? title : table);
+	if (table != NULL && title != NULL)
+		var_fmt(r, "table_name", "%s", table); /* one of the five names: nothing to escape */
+	if (r->kind == RENDER_WECOM)
+		r->variant = "file";
+	else if (base != NULL && *base != '\0' && title != NULL) {
+		var_table_link(r, base, table, title);
+		r->variant = "link";
+	}
+}
+
 static void build_none(struct rt *r)
 {
 	(void)r;
@@ -577,6 +634,7 @@ static const struct {
 	{"calendar", build_calendar},	  {"reminder", build_reminder},
 	{"publicity", build_transition},  {"bulletin", build_bulletin},
 	{"closed", build_transition},	  {"sample", build_sample},
+	{"table", build_table},
 	{"test", build_none},
 };
 
@@ -607,7 +665,7 @@ static const struct fmt_markup text_plain = {"", "", "\n", "\n\n", 0, false, fal
 
 const char *render_tag(const json_t *notice)
 {
-	struct rt r = {notice, &text_plain, NULL, json_object(), "", 0};
+	struct rt r = {notice, &text_plain, NULL, json_object(), "", 0, -1};
 	const struct tpl_row *row = r.vars != NULL ? text_prepare(&r) : NULL;
 
 	json_decref(r.vars);
@@ -617,7 +675,7 @@ const char *render_tag(const json_t *notice)
 char *render_text(const json_t *notice, enum render_kind kind, const struct render_opts *opts)
 {
 	const struct render_platform *pf = render_platform(kind);
-	struct rt r = {notice, pf != NULL ? &pf->markup : &text_plain, opts, NULL, "", 0};
+	struct rt r = {notice, pf != NULL ? &pf->markup : &text_plain, opts, NULL, "", 0, (int)kind};
 	const struct tpl_row *row;
 	char *buf = NULL;
 	size_t len = 0;

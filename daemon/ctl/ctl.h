@@ -26,6 +26,7 @@ struct ctl {
 	const char *source, *category, *location, *measures, *target;
 	const char *note, *reason, *status, *days, *months, *units, *remind;
 	const char *schedule, *period, *problem, *date, *dates, *role;
+	const char *table;        /* schedule add --table */
 	bool long_term, overdue, csv, done, dead, password_stdin;
 	bool dry_run;             /* imports: check and apply, then roll back */
 	const char *out;          /* export --out FILE */

@@ -1,7 +1,9 @@
 /* dubanctl schedule add NAME [--label 中文名称] (--days LIST [--months LIST] | --dates LIST)
- * --units CODES [--remind LIST]: a custom reporting schedule (e.g. a campaign's 4th/14th/24th,
- * or one-off due dates) and its units; messages name it by its label. */
+ * --units CODES [--remind LIST] [--table TABLE]: a custom reporting schedule (e.g. a campaign's
+ * 4th/14th/24th, or one-off due dates) and its units; messages name it by its label; with a
+ * table of SPEC §11, duband sends that table to the office on each due day. */
 #include "ctl_util.h"
+#include "export.h"
 #include "duban/limits.h"
 #include "duban/db.h"
 #include "duban/parse.h"
@@ -13,7 +15,7 @@
 
 static const char schedule_usage[] =
 	"schedule add NAME [--label 中文名称] (--days LIST [--months LIST] | --dates LIST) "
-	"--units CODES [--remind LIST]";
+	"--units CODES [--remind LIST] [--table TABLE]";
 
 struct schedule_arrays {
 	char days[256];
@@ -37,6 +39,15 @@ static int check_label(const char *label)
 		return 0;
 	return ctl_fail(EX_DATAERR, "--label must be the schedule's name in one line of at most 100 "
 			"bytes (e.g. 河湖“四乱”专项整治)");
+}
+
+/* --table: one of the statutory tables of SPEC §11 (as `export` names them). */
+static int check_table(const char *table)
+{
+	if (table == NULL || export_table_find(table) != NULL)
+		return 0;
+	return ctl_fail(EX_USAGE, "schedule add --table: unknown table '%s' (tables: %s)", table,
+			export_table_names());
 }
 
 /* Exactly one of --days (with optional --months) and --dates. */
@@ -98,24 +109,27 @@ static int parse_arrays(struct ctl *c, struct schedule_arrays *a)
 	return 0;
 }
 
-/* Inserts the schedule; *out gets it as JSON {name, label, kind, days, months, dates, remind}. */
+/* Inserts the schedule; *out gets it as JSON {name, label, kind, days, months, dates, remind,
+ * table}. */
 static int insert_schedule(struct ctl *c, const struct schedule_arrays *a, json_t **out)
 {
-	const char *params[6] = { c->argv[0], a->days, c->months != NULL ? a->months : NULL,
+	const char *params[7] = { c->argv[0], a->days, c->months != NULL ? a->months : NULL,
 				  a->remind, c->label != NULL && *c->label != '\0' ? c->label : c->argv[0],
-				  c->dates != NULL ? a->dates : NULL };
+				  c->dates != NULL ? a->dates : NULL, c->table };
 	char err[1024];
 	PGresult *r;
 	int rc = ctl_try(c, &r,
-			 "INSERT INTO duban.schedules (name, label, kind, days, months, remind, dates)"
+			 "INSERT INTO duban.schedules (name, label, kind, days, months, remind, dates,"
+			 " table_name)"
 			 " VALUES ($1, $5, 'custom', coalesce((SELECT array_agg(DISTINCT d ORDER BY d)"
 			 "  FROM unnest($2::int[]) d), '{}'), (SELECT array_agg(DISTINCT m ORDER BY m)"
 			 "  FROM unnest($3::int[]) m), coalesce((SELECT array_agg(DISTINCT r"
 			 "  ORDER BY r DESC) FROM unnest($4::int[]) r), '{}'),"
-			 "  (SELECT array_agg(DISTINCT t ORDER BY t) FROM unnest($6::date[]) t))"
+			 "  (SELECT array_agg(DISTINCT t ORDER BY t) FROM unnest($6::date[]) t), $7)"
 			 " RETURNING json_build_object('name', name, 'label', label,"
-			 " 'kind', kind, 'days', days, 'months', months, 'dates', dates, 'remind', remind)",
-			 6, params, err, sizeof(err));
+			 " 'kind', kind, 'days', days, 'months', months, 'dates', dates, 'remind', remind,"
+			 " 'table', table_name)",
+			 7, params, err, sizeof(err));
 
 	if (rc != 0 && strcmp(db_last_sqlstate(), "23505") == 0)
 		return ctl_fail(EX_DATAERR, "schedule %s already exists", c->argv[0]);
@@ -159,7 +173,7 @@ static int insert_units(struct ctl *c, int *n)
 
 static int print_schedule(struct ctl *c, json_t *sched, int n)
 {
-	char *due, *months, *remind;
+	char *due, *months, *remind, table[64] = "";
 	bool dated = json_is_array(json_object_get(sched, "dates"));
 
 	if (json_object_set_new(sched, "units", json_integer(n)) != 0) {
@@ -168,17 +182,22 @@ static int print_schedule(struct ctl *c, json_t *sched, int n)
 	}
 	if (c->json)
 		return ctl_print_json(sched);
+	if (json_is_string(json_object_get(sched, "table")))
+		snprintf(table, sizeof(table), ", table %s to the office on each due day",
+			 json_string_value(json_object_get(sched, "table")));
 	due = ctl_json_text(json_object_get(sched, dated ? "dates" : "days"), ",");
 	months = ctl_json_text(json_object_get(sched, "months"), ",");
 	remind = ctl_json_text(json_object_get(sched, "remind"), ",");
 	if (due != NULL && months != NULL && remind != NULL && dated)
-		printf("schedule %s added: dates %s, reminders %s%s, %d unit%s\n",
+		printf("schedule %s added: dates %s, reminders %s%s, %d unit%s%s\n",
 		       c->argv[0], due, *remind ? remind : "as ",
-		       *remind ? " days before" : "quarterly-self-inspection", n, n == 1 ? "" : "s");
+		       *remind ? " days before" : "quarterly-self-inspection", n, n == 1 ? "" : "s",
+		       table);
 	else if (due != NULL && months != NULL && remind != NULL)
-		printf("schedule %s added: days %s, months %s, reminders %s%s, %d unit%s\n",
+		printf("schedule %s added: days %s, months %s, reminders %s%s, %d unit%s%s\n",
 		       c->argv[0], due, *months ? months : "all", *remind ? remind : "as ",
-		       *remind ? " days before" : "quarterly-self-inspection", n, n == 1 ? "" : "s");
+		       *remind ? " days before" : "quarterly-self-inspection", n, n == 1 ? "" : "s",
+		       table);
 	free(due);
 	free(months);
 	free(remind);
@@ -197,6 +216,7 @@ int cmd_schedule_add(struct ctl *c)
 	    (rc = ctl_need_opt(c->units, "schedule add", "units")) != 0 ||
 	    (rc = ctl_check_length("schedule name", c->argv[0], DUBAN_MAX_SCHEDULE_NAME)) != 0 ||
 	    (rc = check_name(c->argv[0])) != 0 || (rc = check_label(c->label)) != 0 ||
+	    (rc = check_table(c->table)) != 0 ||
 	    (rc = parse_arrays(c, &a)) != 0 || (rc = ctl_begin(c, "schedule-add", NULL)) != 0 ||
 	    (rc = insert_schedule(c, &a, &sched)) != 0)
 		return rc;

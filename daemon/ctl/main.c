@@ -77,7 +77,7 @@ static const char usage_text[] =
 	"  problem show REF | problem list [--status S] [--unit U] [--overdue] [--csv]\n"
 	"  report submit UNIT SCHEDULE PERIOD | report list [--schedule S] [--period P]\n"
 	"  schedule add NAME [--label 中文名称] (--days LIST [--months LIST] | --dates LIST)\n"
-	"         --units CODES [--remind LIST]\n"
+	"         --units CODES [--remind LIST] [--table TABLE]\n"
 	"  deduct UNIT POINTS --reason T [--problem REF]\n"
 	"  notice list [--status pending|sent|dead] | notice retry ID... | notice retry --dead\n"
 	"  calendar import FILE | policy show | policy set KEY VALUE\n"
@@ -96,7 +96,7 @@ enum {
 	OPT_PASSWORD_STDIN, OPT_DRY_RUN, OPT_OUT,
 	OPT_VERIFIED, OPT_ORDERED, OPT_PENALIZED, OPT_FINE, OPT_INVESTIGATED, OPT_DETAINED_ADMIN,
 	OPT_DETAINED_CRIMINAL, OPT_INTERVIEWED, OPT_ACCOUNTABLE, OPT_KEYWORD, OPT_LABEL,
-	OPT_DATES,
+	OPT_DATES, OPT_TABLE,
 };
 
 static const struct option long_options[] = {
@@ -127,6 +127,7 @@ static const struct option long_options[] = {
 	{"period", required_argument, NULL, OPT_PERIOD},
 	{"problem", required_argument, NULL, OPT_PROBLEM}, {"date", required_argument, NULL, OPT_DATE},
 	{"dates", required_argument, NULL, OPT_DATES},
+	{"table", required_argument, NULL, OPT_TABLE},
 	{"long-term", no_argument, NULL, OPT_LONG_TERM}, {"overdue", no_argument, NULL, OPT_OVERDUE},
 	{"csv", no_argument, NULL, OPT_CSV}, {"done", no_argument, NULL, OPT_DONE},
 	{"dead", no_argument, NULL, OPT_DEAD}, {"help", no_argument, NULL, OPT_HELP},
@@ -258,6 +259,7 @@ static int parse_options(struct ctl *c, int argc, char **argv)
 		case OPT_PROBLEM: c->problem = optarg; break;
 		case OPT_DATE: c->date = optarg; break;
 		case OPT_DATES: c->dates = optarg; break;
+		case OPT_TABLE: c->table = optarg; break;
 		case OPT_LONG_TERM: c->long_term = true; break;
 		case OPT_OVERDUE: c->overdue = true; break;
 		case OPT_CSV: c->csv = true; break;

@@ -1,7 +1,8 @@
 /* Delivery rounds: claim (duban.deliver_claim), render each channel's notices into digest
  * messages with render_batch(), send them through the curl client within the concurrency limit
  * and each channel's rate budget, classify every answer with classify_response() and record
- * the result for all the notices of the message. Every chat kind takes the same path. */
+ * the result for all the notices of the message. Every chat kind takes the same path; a WeCom
+ * `table_file` notice is one message of its own, made, uploaded and sent by tablefile.c. */
 #include "duban/daemon_deliver.h"
 #include "duban/classify.h"
 #include "duban/clock.h"
@@ -9,6 +10,7 @@
 #include "duban/daemon_httpc.h"
 #include "duban/daemon_outcome.h"
 #include "duban/daemon_pgconn.h"
+#include "duban/daemon_tablefile.h"
 #include "duban/log.h"
 #include "duban/render.h"
 
@@ -22,7 +24,8 @@
 #include <sys/time.h>
 
 #define DELIVER_MAX_PER_CHANNEL 1000 /* notices claimed per channel and round */
-#define DELIVER_LEASE_EXTRA 30       /* lease = delivery.timeout + this, seconds */
+#define DELIVER_LEASE_EXTRA 90       /* lease = delivery.timeout + this, seconds: a table
+				      * file's export, upload and message fit in it */
 #define DELIVER_LEASE_MARGIN 5       /* a message is sent only with this much lease to spare */
 #define DELIVER_DINGTALK_BAN 600    /* DingTalk errcode 130101 throttles a robot 10 minutes */
 #define DELIVER_BUDGET_WAIT 1.1      /* after a channel ran out of budget: next round in (s),
@@ -41,6 +44,8 @@ struct dchan {
 	int id;
 	enum render_kind kind;
 	char url[512];            /* redacted, for logs */
+	bool has_table;           /* a WeCom channel with `table` notices in this round: once sent,
+				   * their files are due (deliver_sent_many), so a round follows */
 };
 
 /* One message: a digest of notices for one channel. */
@@ -55,6 +60,9 @@ struct dmsg {
 	size_t n_ids;
 	double lease_until;       /* end of the lease on the monotonic clock (duband_mono) */
 	struct dmsg *followup;    /* WeCom's mention message: queued once this one succeeded */
+	char *table, *period;     /* a table_file notice: the table and period to send as a WeCom
+				   * file (url is the webhook, body NULL) */
+	struct tablefile *job;    /* its job while in flight */
 	bool is_followup;         /* this is one: its ids are the message's before it, recorded
 				   * as sent again (only its send is logged) and never failed */
 };
@@ -120,6 +128,9 @@ static void deliver_msg_free(struct dmsg *m)
 {
 	if (m->followup != NULL)
 		deliver_msg_free(m->followup);
+	tablefile_free(m->job); /* only at teardown: a finished job has freed itself */
+	free(m->table);
+	free(m->period);
 	free(m->url);
 	free(m->body);
 	free(m->ids);
@@ -353,13 +364,9 @@ static long deliver_pause_for(enum render_kind kind, const struct classify_resul
 	return pause;
 }
 
-static void deliver_http_done(void *arg, const struct httpc_result *res)
+/* Takes m out of the in-flight list. */
+static void deliver_unflight(struct deliver *dl, struct dmsg *m)
 {
-	struct dmsg *m = arg;
-	struct deliver *dl = m->dl;
-	struct duband *d = dl->d;
-	struct classify_result c;
-
 	if (m->prev != NULL)
 		m->prev->next = m->next;
 	else
@@ -367,7 +374,17 @@ static void deliver_http_done(void *arg, const struct httpc_result *res)
 	if (m->next != NULL)
 		m->next->prev = m->prev;
 	dl->inflight--;
-	d->metrics.in_flight = dl->inflight;
+	dl->d->metrics.in_flight = dl->inflight;
+}
+
+static void deliver_http_done(void *arg, const struct httpc_result *res)
+{
+	struct dmsg *m = arg;
+	struct deliver *dl = m->dl;
+	struct duband *d = dl->d;
+	struct classify_result c;
+
+	deliver_unflight(dl, m);
 	if (res->aborted) {
 		char ids[256];
 
@@ -383,6 +400,8 @@ static void deliver_http_done(void *arg, const struct httpc_result *res)
 	if (c.verdict == CLASSIFY_OK) {
 		d->metrics.messages_ok++;
 		deliver_record(dl, m->ch, OUTCOME_SENT, m->ids, m->n_ids, NULL, false, 0, 0);
+		if (m->ch->has_table)
+			dl->more = true; /* the table files, made as this is recorded */
 		if (m->followup != NULL) {
 			/* next in line, before other channels' messages */
 			m->followup->next = dl->queue;
@@ -402,6 +421,59 @@ static void deliver_http_done(void *arg, const struct httpc_result *res)
 	}
 	deliver_msg_free(m);
 	deliver_pump(dl);
+}
+
+/* A table file ended: recorded as any message (sent, retry, dead), or handed back. */
+static void deliver_file_done(void *arg, const struct tablefile_result *res)
+{
+	struct dmsg *m = arg;
+	struct deliver *dl = m->dl;
+	const struct classify_result *c = &res->c;
+	char ids[64], err[CLASSIFY_ERROR_MAX * 2 + 8];
+
+	m->job = NULL;
+	deliver_unflight(dl, m);
+	deliver_ids_text(m->ids, m->n_ids, ids, sizeof(ids));
+	log_quote(c->error, err, sizeof(err));
+	if (res->aborted || res->lapsed) {
+		/* unknown outcome, or the lease ran out: its next claim tries again */
+		log_event(LOG_WARNING, "event=deliver result=%s channel=%d url=%s ids=%s file=%s "
+			  "error=%s", res->aborted ? "aborted" : "lapsed", m->ch->id, m->ch->url, ids,
+			  m->table, err);
+	} else if (res->released) {
+		deliver_release_later(dl, m->ids, m->n_ids);
+	} else if (c->verdict == CLASSIFY_OK) {
+		dl->d->metrics.messages_ok++;
+		log_event(LOG_INFO, "event=deliver result=sent channel=%d kind=wecom url=%s notices=1 "
+			  "ids=%s file=%s status=%ld ms=%.0f", m->ch->id, m->ch->url, ids, m->table,
+			  res->status, res->seconds * 1000.0);
+		deliver_record(dl, m->ch, OUTCOME_SENT, m->ids, m->n_ids, NULL, false, 0, 0);
+	} else {
+		dl->d->metrics.messages_failed++;
+		log_event(c->verdict == CLASSIFY_PERMANENT ? LOG_ERR : LOG_WARNING,
+			  "event=deliver result=%s channel=%d kind=wecom url=%s notices=1 ids=%s "
+			  "file=%s step=%s status=%ld ms=%.0f verdict=%s min_delay=%ld error=%s",
+			  c->verdict == CLASSIFY_PERMANENT ? "failed" : "retry", m->ch->id, m->ch->url,
+			  ids, m->table, res->step, res->status, res->seconds * 1000.0,
+			  classify_verdict_name(c->verdict), c->min_delay, err);
+		deliver_record(dl, m->ch, OUTCOME_FAILED, m->ids, m->n_ids, c->error,
+			       c->verdict == CLASSIFY_PERMANENT, c->min_delay, 0);
+	}
+	deliver_msg_free(m);
+	deliver_pump(dl);
+}
+
+/* Starts m: a POST, or a table file's job. 0, or -1 when it could not start. */
+static int deliver_start(struct deliver *dl, struct dmsg *m)
+{
+	struct duband *d = dl->d;
+
+	if (m->table == NULL)
+		return httpc_post_json(d->http, m->url, m->body, m->len, d->cfg.timeout,
+				       deliver_http_done, m);
+	m->job = tablefile_start(d, m->url, m->table, m->period, m->lease_until,
+				 deliver_file_done, m);
+	return m->job != NULL ? 0 : -1;
 }
 
 /* Starts queued messages up to delivery.concurrency; hands back what may not be sent (the
@@ -430,8 +502,7 @@ static void deliver_pump(struct deliver *dl)
 			dl->more = true;
 			continue;
 		}
-		if (httpc_post_json(d->http, m->url, m->body, m->len, d->cfg.timeout,
-				    deliver_http_done, m) != 0) {
+		if (deliver_start(dl, m) != 0) {
 			log_event(LOG_ERR, "event=deliver channel=%d url=%s error=\"cannot start the "
 				  "request\"", m->ch->id, m->ch->url);
 			if (!m->is_followup)
@@ -472,6 +543,14 @@ static void deliver_fail_rows(struct deliver *dl, struct dchan *ch, PGresult *re
 
 		deliver_record(dl, ch, OUTCOME_FAILED, &id, 1, why, true, 0, 0);
 	}
+}
+
+/* Whether payload p is of notice type type. */
+static bool streq_type(const json_t *p, const char *type)
+{
+	const char *t = json_string_value(json_object_get(p, "type"));
+
+	return t != NULL && strcmp(t, type) == 0;
 }
 
 /* Mentions: the jsonb array of the channel, as strings borrowed from arr. */
@@ -554,11 +633,66 @@ static void deliver_take_batch(struct deliver *dl, struct dchan *ch, struct rend
 	}
 }
 
-/* What the messages of this attempt share: the sender and the local date of the attempt. */
+/* A table_file notice (row i) as a message of its own for the WeCom channel ch, queued when
+ * the channel's budget allows (*used: messages of this channel queued so far). */
+static void deliver_table_file(struct deliver *dl, struct dchan *ch, PGresult *res,
+			       const struct claim_cols *k, int i, const json_t *p, int budget,
+			       int *used, double lease_until)
+{
+	const char *table = json_string_value(json_object_get(p, "table"));
+	const char *period = json_string_value(json_object_get(p, "period"));
+	long long id = strtoll(PQgetvalue(res, i, k->notice_id), NULL, 10);
+	struct dmsg *m;
+
+	if (ch->kind != RENDER_WECOM || table == NULL) {
+		deliver_fail_rows(dl, ch, res, k, i, i + 1, "a table file goes to WeCom robots only");
+		return;
+	}
+	if (*used >= budget) {
+		deliver_release_later(dl, &id, 1);
+		dl->more_later = true;
+		return;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL || (m->ids = malloc(sizeof(*m->ids))) == NULL ||
+	    (m->url = strdup(PQgetvalue(res, i, k->url))) == NULL ||
+	    (m->table = strdup(table)) == NULL ||
+	    (m->period = strdup(period != NULL ? period : "")) == NULL) {
+		if (m != NULL)
+			deliver_msg_free(m);
+		deliver_release_later(dl, &id, 1);
+		return;
+	}
+	m->ids[0] = id;
+	m->n_ids = 1;
+	m->dl = dl;
+	m->ch = ch;
+	m->lease_until = lease_until;
+	deliver_enqueue(dl, m);
+	(*used)++;
+}
+
+/* Queues the table_file notices of rows [a, b) after the channel's text messages. */
+static void deliver_table_files(struct deliver *dl, struct dchan *ch, PGresult *res,
+				const struct claim_cols *k, int a, int b, int budget, int used,
+				double lease_until)
+{
+	for (int i = a; i < b; i++) {
+		json_t *p = json_loads(PQgetvalue(res, i, k->payload), 0, NULL);
+
+		if (streq_type(p, "table_file"))
+			deliver_table_file(dl, ch, res, k, i, p, budget, &used, lease_until);
+		json_decref(p);
+	}
+}
+
+/* What the messages of this attempt share: the sender, the local date of the attempt, and the
+ * console's address (links to problems and tables). */
 static void deliver_opts(const struct duband *d, struct render_opts *ro, char *today, size_t len)
 {
 	memset(ro, 0, sizeof(*ro));
 	ro->sender = d->cfg.message_sender;
+	ro->base_url = d->cfg.web_base_url;
 	if (clock_local_date(clock_now(), d->cfg.timezone, today, len) == 0)
 		ro->today = today;
 }
@@ -575,7 +709,7 @@ static void deliver_channel(struct deliver *dl, PGresult *res, const struct clai
 	double lease_left = 0;
 	struct render_opts ro;
 	char sent_at[64], today[16];
-	int budget;
+	int budget, files = 0, texts = 0;
 
 	if (ch == NULL) {
 		log_event(LOG_ERR, "event=deliver error=\"out of memory\"");
@@ -606,6 +740,13 @@ static void deliver_channel(struct deliver *dl, PGresult *res, const struct clai
 
 		if (i == a || lease < lease_left)
 			lease_left = lease;
+		if (streq_type(p, "table_file")) {
+			json_decref(p); /* a message of its own, queued after the texts */
+			files++;
+			continue;
+		}
+		if (ch->kind == RENDER_WECOM && streq_type(p, "table"))
+			ch->has_table = true;
 		/* the renderers order a digest by the database's rank (duban.notice_urgency) */
 		if (!json_is_object(p) ||
 		    json_object_set_new(p, "urgency", json_integer(atoi(PQgetvalue(res, i,
@@ -618,16 +759,23 @@ static void deliver_channel(struct deliver *dl, PGresult *res, const struct clai
 	}
 	clock_format(clock_now(), sent_at, sizeof(sent_at));
 	deliver_opts(dl->d, &ro, today, sizeof(today));
-	if (notices == NULL ||
+	if (notices != NULL && json_array_size(notices) == 0) {
+		/* only table files */
+	} else if (notices == NULL ||
 	    render_batch(&rc, &ro, notices, sent_at, (long long)(clock_real() * 1000.0), &batch) != 0) {
 		log_event(LOG_ERR, "event=deliver channel=%d url=%s error=\"cannot render\"", ch->id,
 			  ch->url);
 		deliver_fail_rows(dl, ch, res, k, a, b, "cannot render the notices for this channel");
+		files = 0;
 	} else {
 		/* the server's seconds left, on our monotonic clock: immune to clock skew */
+		for (size_t j = 0; j < batch.n; j++)
+			texts += batch.msg[j].follows ? 0 : 1;
 		deliver_take_batch(dl, ch, &batch, budget, duband_mono() + lease_left);
 		render_batch_free(&batch);
 	}
+	if (files > 0)
+		deliver_table_files(dl, ch, res, k, a, b, budget, texts, duband_mono() + lease_left);
 	free(mentions);
 	json_decref(mention);
 	json_decref(notices);

@@ -1,6 +1,7 @@
 /* libcurl multi socket API on libevent (the hiperfifo pattern): CURLMOPT_SOCKETFUNCTION keeps
  * one event per socket (curl_multi_assign), CURLMOPT_TIMERFUNCTION only arms one timer, the
- * event callbacks call curl_multi_socket_action and then collect finished transfers. */
+ * event callbacks call curl_multi_socket_action and then collect finished transfers. Bodies
+ * are JSON, or a file as multipart/form-data (curl's mime API: WeCom's upload_media). */
 #include "duban/daemon_httpc.h"
 #include "duban/log.h"
 
@@ -17,6 +18,7 @@ struct hreq {
 	struct httpc *h;
 	CURL *easy;
 	struct curl_slist *headers;
+	curl_mime *mime;       /* multipart body (httpc_post_file), else NULL */
 	char *body;            /* request body (copy) */
 	char *resp;            /* response body so far */
 	size_t resp_len;
@@ -56,6 +58,7 @@ static void httpc_req_free(struct hreq *r)
 	if (r->easy != NULL)
 		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
+	curl_mime_free(r->mime);
 	free(r->body);
 	free(r->resp);
 	free(r);
@@ -272,24 +275,31 @@ struct httpc *httpc_new(struct event_base *base, char *err, size_t errlen)
 	return h;
 }
 
+/* The request's options; the body is r->mime when set, else the len bytes of r->body (JSON). */
 static int httpc_setup(struct hreq *r, const char *url, size_t len, long timeout_s)
 {
 	CURLcode rc = CURLE_OK;
 	long connect_s = timeout_s < 10 ? timeout_s : 10;
 
-	r->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+	/* curl writes the multipart Content-Type with its boundary itself */
+	r->headers = curl_slist_append(NULL, r->mime != NULL ? "Expect:"
+					     : "Content-Type: application/json; charset=utf-8");
 	if (r->headers == NULL)
 		return -1;
-	if (curl_slist_append(r->headers, "Expect:") == NULL ||
+	if ((r->mime == NULL && curl_slist_append(r->headers, "Expect:") == NULL) ||
 	    curl_slist_append(r->headers, "Accept: application/json, text/plain, */*") == NULL)
 		return -1;
 	rc |= curl_easy_setopt(r->easy, CURLOPT_URL, url);
 	rc |= curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	rc |= curl_easy_setopt(r->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	rc |= curl_easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 0L);
-	rc |= curl_easy_setopt(r->easy, CURLOPT_POST, 1L);
-	rc |= curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
-	rc |= curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (r->mime != NULL) {
+		rc |= curl_easy_setopt(r->easy, CURLOPT_MIMEPOST, r->mime);
+	} else {
+		rc |= curl_easy_setopt(r->easy, CURLOPT_POST, 1L);
+		rc |= curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
+		rc |= curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
 	rc |= curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
 	rc |= curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "duband/" DUBAN_VERSION);
 	rc |= curl_easy_setopt(r->easy, CURLOPT_TIMEOUT, timeout_s);
@@ -302,39 +312,80 @@ static int httpc_setup(struct hreq *r, const char *url, size_t len, long timeout
 	return rc == CURLE_OK ? 0 : -1;
 }
 
-int httpc_post_json(struct httpc *h, const char *url, const char *body, size_t len,
-		    long timeout_s, httpc_done_fn fn, void *arg)
+/* A request with its callback, or NULL; the caller gives it a body and starts it. */
+static struct hreq *httpc_req_new(struct httpc *h, httpc_done_fn fn, void *arg)
 {
 	struct hreq *r;
 
 	if (h->aborting)
-		return -1;
+		return NULL;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
-		return -1;
+		return NULL;
 	r->h = h;
 	r->fn = fn;
 	r->arg = arg;
 	r->started = httpc_mono();
-	r->body = malloc(len + 1);
 	r->easy = curl_easy_init();
-	if (r->body == NULL || r->easy == NULL)
-		goto fail;
-	memcpy(r->body, body, len);
-	r->body[len] = '\0';
-	if (httpc_setup(r, url, len, timeout_s) != 0)
-		goto fail;
-	if (curl_multi_add_handle(h->multi, r->easy) != CURLM_OK)
-		goto fail;
+	if (r->easy == NULL) {
+		httpc_req_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Sets r up and hands it to the multi handle; frees it on failure. */
+static int httpc_req_start(struct httpc *h, struct hreq *r, const char *url, size_t len,
+			   long timeout_s)
+{
+	if (httpc_setup(r, url, len, timeout_s) != 0 ||
+	    curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
+		httpc_req_free(r);
+		return -1;
+	}
 	r->next = h->reqs;
 	if (h->reqs != NULL)
 		h->reqs->prev = r;
 	h->reqs = r;
 	h->active++;
 	return 0;
-fail:
-	httpc_req_free(r);
-	return -1;
+}
+
+int httpc_post_json(struct httpc *h, const char *url, const char *body, size_t len,
+		    long timeout_s, httpc_done_fn fn, void *arg)
+{
+	struct hreq *r = httpc_req_new(h, fn, arg);
+
+	if (r == NULL)
+		return -1;
+	r->body = malloc(len + 1);
+	if (r->body == NULL) {
+		httpc_req_free(r);
+		return -1;
+	}
+	memcpy(r->body, body, len);
+	r->body[len] = '\0';
+	return httpc_req_start(h, r, url, len, timeout_s);
+}
+
+int httpc_post_file(struct httpc *h, const char *url, const char *field, const char *path,
+		    const char *filename, long timeout_s, httpc_done_fn fn, void *arg)
+{
+	struct hreq *r = httpc_req_new(h, fn, arg);
+	curl_mimepart *part;
+
+	if (r == NULL)
+		return -1;
+	r->mime = curl_mime_init(r->easy);
+	part = r->mime != NULL ? curl_mime_addpart(r->mime) : NULL;
+	if (part == NULL || curl_mime_name(part, field) != CURLE_OK ||
+	    curl_mime_filedata(part, path) != CURLE_OK ||
+	    curl_mime_filename(part, filename) != CURLE_OK ||
+	    curl_mime_type(part, "application/octet-stream") != CURLE_OK) {
+		httpc_req_free(r);
+		return -1;
+	}
+	return httpc_req_start(h, r, url, 0, timeout_s);
 }
 
 int httpc_active(const struct httpc *h)

@@ -1,5 +1,5 @@
 /* Webhook HTTP client: libcurl's multi socket API driven by the libevent loop (one event per
- * socket, one timer), POSTing JSON bodies with per-request callbacks. */
+ * socket, one timer), POSTing JSON bodies or a file (multipart) with per-request callbacks. */
 #ifndef DUBAN_DAEMON_HTTPC_H
 #define DUBAN_DAEMON_HTTPC_H
 #include <stdbool.h>
@@ -30,6 +30,12 @@ struct httpc *httpc_new(struct event_base *base, char *err, size_t errlen);
  * call). Returns 0, or -1 when the request could not be started. */
 int httpc_post_json(struct httpc *h, const char *url, const char *body, size_t len,
 		    long timeout_s, httpc_done_fn fn, void *arg);
+
+/* Starts POSTing the file at path to url as multipart/form-data: one part named field, with
+ * the given filename, as application/octet-stream (curl reads the file while sending). As
+ * httpc_post_json otherwise. */
+int httpc_post_file(struct httpc *h, const char *url, const char *field, const char *path,
+		    const char *filename, long timeout_s, httpc_done_fn fn, void *arg);
 
 /* Requests in flight. */
 int httpc_active(const struct httpc *h);

@@ -3,7 +3,13 @@
 
 One receiver serves every kind; the kind is the first path segment, the robot name the second:
   POST /json/<name>                       200 {}
-  POST /wecom/<name>?key=K                WeCom group robot (markdown, or text with mentions)
+  POST /wecom/<name>?key=K                WeCom group robot (markdown, text with mentions, or
+                                          file naming a media_id this robot uploaded)
+  POST /wecom/<name>/upload_media?key=K&type=file
+                                          WeCom robot file upload: multipart/form-data with one
+                                          part `media` carrying a filename, 5 B to 20 MB; answers
+                                          {errcode 0, type file, media_id, created_at}; the file is
+                                          kept as --media-dir/<media_id><.ext> (default LOG.media)
   POST /dingtalk/<name>?access_token=T    DingTalk custom robot (markdown, optional signing)
   POST /feishu/<name>                     Feishu/Lark custom bot (text, post or interactive
                                           card, optional signing)
@@ -27,11 +33,16 @@ Options (NAME is the robot name, e.g. `u1`, or `kind/name`, e.g. `wecom/u1`; opt
   --keyword NAME=WORD    the robot's keyword security: a DingTalk or Feishu message without
                          WORD is refused (DingTalk errcode 310000, Feishu code 19024)
   --no-rate-limit        switch all rate limits off
+  --media-dir DIR        where uploaded files are kept (default: the log's name + .media)
 
 The platforms' documented rules are enforced: WeCom markdown content at most 4096 bytes
 (40058), text content at most 2048 bytes, mentioned_mobile_list of mobiles or "@all"; DingTalk
 markdown needs title and text, body at most 20000 bytes; Feishu interactive cards need
 header.title (plain_text), a known template colour and elements, body at most 20 KB (9499).
+A WeCom upload must come with the robot's key (93000), type=file (40004), a multipart body with
+exactly one part named `media` that has a filename (41001 otherwise), 5 B to 20 MB of data
+(40006); a file message must name a media_id uploaded by the same robot within 3 days (40007).
+The log line of an upload carries "upload": {media_id, filename, size, saved} instead of a body.
 What the platforms accept but users would see wrongly becomes a warning in the log: list syntax
 in WeCom markdown (shown literally), <@mobile> in WeCom markdown (mentions nobody), an @mobile
 of at.atMobiles missing from a DingTalk text, a Feishu <at> without an id or with a mobile.
@@ -60,6 +71,7 @@ import hmac
 import json
 import os
 import re
+import secrets
 import signal
 import sys
 import threading
@@ -87,6 +99,8 @@ class State:
         self.keywords = kv(args.keyword, "--keyword")
         self.no_rate_limit = args.no_rate_limit
         self.windows = {}   # robot -> deque of accepted times (sliding windows)
+        self.media = {}     # media_id -> {"robot", "t"} (WeCom uploads, valid 3 days)
+        self.media_dir = args.media_dir or (args.log + ".media" if args.log else None)
         self.buckets = {}   # robot -> [tokens, last refill] (slack)
 
     def lookup(self, table, kind, name):
@@ -168,9 +182,42 @@ def error_body(kind, code):
 
 
 class Answer:
-    def __init__(self, status, body, outcome, ok=False, headers=None):
+    def __init__(self, status, body, outcome, ok=False, headers=None, extra=None):
         self.status, self.body, self.outcome, self.ok = status, body, outcome, ok
         self.headers = headers or {}
+        self.extra = extra or {}   # more members for the log line
+
+
+WECOM_FILE_MIN, WECOM_FILE_MAX = 5, 20 * 1024 * 1024   # upload_media type=file
+WECOM_MEDIA_TTL = 3 * 86400                              # a media_id is valid 3 days
+
+
+def parse_multipart(raw, boundary):
+    """[(headers dict (lower-case names), data bytes)] of a multipart/form-data body."""
+    parts = []
+    delim = b"--" + boundary
+    chunks = raw.split(delim)
+    for chunk in chunks[1:]:
+        if chunk.startswith(b"--"):
+            break
+        if chunk.startswith(b"\r\n"):
+            chunk = chunk[2:]
+        head, sep, data = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            continue
+        if data.endswith(b"\r\n"):
+            data = data[:-2]
+        headers = {}
+        for line in head.decode("utf-8", errors="replace").split("\r\n"):
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        parts.append((headers, data))
+    return parts
+
+
+def disposition_param(value, key):
+    m = re.search(r'(?:^|;)\s*' + key + r'="([^"]*)"', value or "")
+    return m.group(1) if m else None
 
 
 def utf8_len(s):
@@ -292,6 +339,8 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(text) if text else None
         except ValueError:
             body = text
+        if kind == "wecom" and len(segs) > 2 and segs[-1] == "upload_media":
+            body = {"multipart_bytes": len(raw)}   # the file itself is kept in the media dir
         rec = {"t": t, "method": self.command, "path": path, "query": query,
                "kind": kind, "name": name,
                "headers": {k: self.headers.get(k) for k in ("Content-Type", "User-Agent", "Content-Length")
@@ -301,6 +350,7 @@ class Handler(BaseHTTPRequestHandler):
 
         ans = self._decide(st, kind, name, query, raw, body, rec["warnings"])
         rec.update(status=ans.status, answer=ans.body, outcome=ans.outcome, ok=ans.ok)
+        rec.update(ans.extra)
         _, delay = st.lookup(st.delays, kind, name)
         if delay:
             rec["delay"] = delay
@@ -352,6 +402,8 @@ class Handler(BaseHTTPRequestHandler):
             return Answer(status, {} if ok else {"error": f"status {status}"}, "status", ok=ok, headers=hdrs)
 
         ctype = (self.headers.get("Content-Type") or "").lower()
+        if kind == "wecom" and self.path.split("?")[0].rstrip("/").endswith("/upload_media"):
+            return self._wecom_upload(st, kind, name, query, raw)
         if "application/json" not in ctype:
             warnings.append(f"content-type is {ctype or 'missing'}")
         if isinstance(body, str) or body is None:
@@ -424,6 +476,8 @@ class Handler(BaseHTTPRequestHandler):
         mtype = body.get("msgtype")
         if mtype == "text":
             return self._wecom_text(st, kind, name, body, warnings)
+        if mtype == "file":
+            return self._wecom_file(st, kind, name, body)
         md = body.get("markdown")
         if mtype != "markdown":
             return Answer(200, {"errcode": 40008, "errmsg": "invalid message type"}, "bad_shape")
@@ -455,6 +509,50 @@ class Handler(BaseHTTPRequestHandler):
         for m in t.get("mentioned_mobile_list", []):
             if m != "@all" and not re.fullmatch(r"\+?[\d-]{11,16}", m):
                 warnings.append(f"{m!r} in mentioned_mobile_list is not a mobile")
+        return self._wecom_accept(st, kind, name)
+
+    def _wecom_upload(self, st, kind, name, query, raw):
+        if not self._token_ok(st, kind, name, query.get("key")):
+            return Answer(200, error_body(kind, 93000), "bad_token")
+        if query.get("type") != "file":
+            return Answer(200, {"errcode": 40004, "errmsg": "invalid media type"}, "bad_shape")
+        ctype = self.headers.get("Content-Type") or ""
+        m = re.match(r'\s*multipart/form-data\s*;.*boundary="?([^";]+)"?', ctype, re.I)
+        if not m:
+            return Answer(200, {"errcode": 41001, "errmsg": "media data missing: not multipart/form-data"}, "bad_shape")
+        parts = parse_multipart(raw, m.group(1).encode())
+        media = [(h, d) for h, d in parts
+                 if disposition_param(h.get("content-disposition"), "name") == "media"]
+        filename = disposition_param(media[0][0].get("content-disposition"), "filename") if len(media) == 1 else None
+        if len(media) != 1 or not filename:
+            return Answer(200, {"errcode": 41001, "errmsg": "media data missing: one part named media with a filename"}, "bad_shape")
+        data = media[0][1]
+        if not WECOM_FILE_MIN <= len(data) <= WECOM_FILE_MAX:
+            return Answer(200, {"errcode": 40006, "errmsg": f"invalid file size {len(data)}: 5B~20MB"}, "too_long")
+        media_id = "m" + secrets.token_hex(16)
+        saved = None
+        if st.media_dir:
+            os.makedirs(st.media_dir, exist_ok=True)
+            # the file's own extension kept: readers such as openpyxl go by it
+            saved = os.path.join(st.media_dir, media_id + os.path.splitext(os.path.basename(filename))[1][:16])
+            with open(saved, "wb") as f:
+                f.write(data)
+        with st.lock:
+            st.media[media_id] = {"robot": f"{kind}/{name}", "t": time.time()}
+        now = int(time.time())
+        return Answer(200, {"errcode": 0, "errmsg": "ok", "type": "file", "media_id": media_id,
+                            "created_at": str(now)}, "ok", ok=True,
+                      extra={"upload": {"media_id": media_id, "filename": filename,
+                                        "size": len(data), "saved": saved}})
+
+    def _wecom_file(self, st, kind, name, body):
+        f = body.get("file")
+        mid = f.get("media_id") if isinstance(f, dict) else None
+        with st.lock:
+            known = st.media.get(mid) if isinstance(mid, str) else None
+        if (known is None or known["robot"] != f"{kind}/{name}"
+                or time.time() - known["t"] > WECOM_MEDIA_TTL):
+            return Answer(200, {"errcode": 40007, "errmsg": "invalid media_id"}, "bad_shape")
         return self._wecom_accept(st, kind, name)
 
     def _wecom_accept(self, st, kind, name):
@@ -614,6 +712,7 @@ def main():
     ap.add_argument("--rate", action="append")
     ap.add_argument("--keyword", action="append")
     ap.add_argument("--no-rate-limit", action="store_true")
+    ap.add_argument("--media-dir")
     args = ap.parse_args()
 
     srv = Server(("127.0.0.1", args.port), Handler)
