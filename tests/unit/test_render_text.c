@@ -448,6 +448,44 @@ static void test_links(void **state)
 	json_decref(n);
 }
 
+/* A table on a schedule: WeCom says the file follows; other kinds link to the console's
+ * export under base_url, or without one name the dubanctl command. */
+static void test_table(void **state)
+{
+	static const char notice[] =
+		"{\"id\":4,\"type\":\"table\",\"schedule\":\"zxzz\",\"schedule_label\":\"专项整治\","
+		"\"period\":\"2026-12-14\",\"table\":\"attachment1\",\"due\":\"2026-12-14\","
+		"\"day\":\"2026-12-14\",\"role\":\"office\"}";
+	struct render_opts with = {NULL, "2026-12-14", "https://duban.example.gov.cn/"};
+	struct render_opts without = {NULL, "2026-12-14", NULL};
+	json_t *n = load(notice);
+	char *t;
+
+	(void)state;
+	t = render_text(n, RENDER_WECOM, &with);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "专项整治（2026年12月14日）的附件1《尚未办结问题整改进展情况自查表》已生成，"
+				  "文件随后发送。请核对后于2026年12月14日前报送。"));
+	assert_null(strstr(t, "http"));
+	free(t);
+	t = render_text(n, RENDER_DINGTALK, &with);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "请下载核对后于2026年12月14日前报送：[附件1《尚未办结问题整改进展情况自查表》]"
+				  "(https://duban.example.gov.cn/api/export/attachment1?format=xlsx)"));
+	free(t);
+	t = render_text(n, RENDER_FEISHU, &with);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "(https://duban.example.gov.cn/api/export/attachment1?format=xlsx)"));
+	free(t);
+	t = render_text(n, RENDER_JSON, &without);
+	assert_non_null(t);
+	assert_string_equal(t, "【报表】专项整治（2026年12月14日）的附件1《尚未办结问题整改进展情况自查表》已到报送日，"
+			       "请于2026年12月14日前报送。表格请运行 dubanctl export attachment1 --out "
+			       "文件名.xlsx 导出。");
+	free(t);
+	json_decref(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_bulletin),
 		cmocka_unit_test(test_deduction_sample_others),
 		cmocka_unit_test(test_links),
+		cmocka_unit_test(test_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
