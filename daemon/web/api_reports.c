@@ -1,6 +1,7 @@
 /* GET /api/reports?period=YYYY-MM: the reporting duties due in a month (default: this month)
  * for the dashboard — each schedule's period due then, its due day, how many units it obliges,
- * how many have submitted (and how many of those late), and the units that have not. Who owes
+ * how many have submitted (and how many of those late), the units that have not, and the table
+ * sent to the office on the due day (schedule add --table; null: none). Who owes
  * what is duban.report_duty (sql/46_reports.sql), the rule the reminder and missed sweep uses. */
 #include "web.h"
 
@@ -13,7 +14,8 @@ static const char reports_sql[] =
 	" 'duties', coalesce((SELECT jsonb_agg(jsonb_build_object('schedule', sd.schedule,"
 	"   'kind', sd.kind, 'label', sd.label, 'period', sd.period, 'due', sd.due,"
 	"   'obliged', x.obliged, 'submitted', x.submitted, 'late', x.late,"
-	"   'missing', x.missing) ORDER BY sd.due, sd.schedule)"
+	"   'missing', x.missing, 'table', (SELECT s.table_name FROM duban.schedules s"
+	"     WHERE s.name = sd.schedule)) ORDER BY sd.due, sd.schedule)"
 	"  FROM duban.schedule_dues(m.first, (m.first + interval '1 month - 1 day')::date) sd"
 	"  CROSS JOIN LATERAL (SELECT count(*) AS obliged, count(d.submitted_at) AS submitted,"
 	"   count(*) FILTER (WHERE d.late) AS late,"

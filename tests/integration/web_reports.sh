@@ -21,7 +21,7 @@ at 2026-03-01T09:00:00+08:00 unit add XJ 新街镇 --kind town
 at 2026-03-01T09:00:00+08:00 unit add HS 河山镇 --kind town
 at 2026-03-01T09:00:00+08:00 unit add SLJ 区水利局 --kind department
 at 2026-03-01T09:00:00+08:00 channel add ZB --kind json --url http://127.0.0.1:9/never
-at 2026-03-01T09:00:00+08:00 schedule add campaign --label 入河排污口专项排查 --dates 2026-03-25 --units XJ,SLJ
+at 2026-03-01T09:00:00+08:00 schedule add campaign --label 入河排污口专项排查 --dates 2026-03-25 --units XJ,SLJ --table attachment1
 # XJ finds a problem itself (自查: its monthly self-found duty is done); P1 has a March
 # progress note, P2 and P3 (HS) have none, S1 (XJ) has none.
 at 2026-03-02T10:00:00+08:00 problem add --ref S1 --title 自查问题 --level district --unit XJ --supervisors SLJ --deadline 2026-06-30 --source 自查
@@ -64,6 +64,8 @@ web_expect 200 GET /api/reports "$J.clerk"
 assert_eq "2026-03 2026-03-20" "$(web_json 'd["month"] + " " + d["today"]')" "this month by default"
 assert_eq "$MARCH" "$(duties)" "March's duties"
 assert_eq 入河排污口专项排查 "$(web_json 'd["duties"][2]["label"]')" "the schedule's label"
+assert_eq "attachment1 None" "$(web_json 'str(d["duties"][2]["table"]) + " " + str(d["duties"][0]["table"])')" \
+  "the table a schedule sends (schedule add --table), none for the others"
 web_expect 200 GET "/api/reports?period=2026-03" "$J.xj"
 assert_eq "$MARCH" "$(duties)" "a unit user reads the same (units read everything)"
 # April: nothing is submitted yet; P1's March note does not count for April's dispatch

@@ -104,8 +104,14 @@ async function pageIndex() {
   bars(document.getElementById('overdue-chart'), d.overdue_by_unit.map(u => ({ label: u.name, value: u.overdue, cls: 'late' })));
   fillRows(document.querySelector('#due-soon tbody'), d.due_soon, r => [problemLink(r.ref), r.title, r.unit_name, r.due, r.progress + '%']);
   const reports = (await api('/api/reports')).body;
-  fillRows(document.querySelector('#duties tbody'), reports.duties, r => [r.label, r.period, r.due,
+  fillRows(document.querySelector('#duties tbody'), reports.duties, r => [dutyLabel(r), r.period, r.due,
     r.submitted + ' / ' + r.obliged + (r.late ? '(迟报 ' + r.late + ')' : ''), missingText(r.missing)]);
+}
+
+/* A duty's schedule, with a download of the table it sends on the due day (schedule add --table). */
+function dutyLabel(r) {
+  if (!r.table) return r.label;
+  return el('span', {}, r.label + ' ', el('a', { href: '/api/export/' + encodeURIComponent(r.table) + '?format=xlsx' }, '报表'));
 }
 
 /* The units that owe a report: "名称" or, for monthly dispatch, "名称(编号、编号)". */
