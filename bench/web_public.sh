@@ -4,8 +4,10 @@
 # Starts its own PostgreSQL (tests/harness/pg.sh), a ledger of PROBLEMS problems of which 200 are
 # in publicity and the rest closed across the last two years, and dubanweb (Release build in
 # build-bench/, or --build DIR); then, with Apache's `ab` (Debian apache2-utils):
-#   (1) GET / on web.public_listen: N requests, C concurrent, keep-alive   → requests/s
-#   (2) the same burst while a console user reads the ledger (GET /api/problems, 1 at a time)
+#   (1) GET / on web.public_listen: N requests, C concurrent, keep-alive → requests/s, twice:
+#       plain, and with `Accept-Encoding: gzip` as every browser sends (the gzip page is made
+#       once per render, not per request)
+#   (2) during each burst a console user reads the ledger (GET /api/problems, 1 at a time)
 #       → the console's median latency with and without the burst
 #   (3) dubanweb's own CPU time per public request (from /proc): what one core sustains, a
 #       figure that does not depend on what else the machine is doing
@@ -22,7 +24,7 @@ while [[ $# -gt 0 ]]; do
     -c) C=${2:?}; shift ;;
     --problems) PROBLEMS=${2:?}; shift ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "web_public.sh: unknown option $1" >&2; exit 64 ;;
   esac
   shift
@@ -87,27 +89,42 @@ console_median() {  # median ms of 50 sequential GET /api/problems?limit=50
   ab -q -n 50 -c 1 -C "$COOKIE" "http://127.0.0.1:$PORT/api/problems?limit=50&status=closed" 2>/dev/null |
     awk '/^ *50%/ {print $2}'
 }
-echo "public page: $SIZE bytes; $PROBLEMS problems (200 in publicity); ab -n $N -c $C -k"
-quiet=$(console_median)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$WEB_PID/stat"; }
-t0=$(cpu_ticks)
-ab -q -k -n "$N" -c "$C" "http://127.0.0.1:$PPORT/" >"$WORK/ab.txt" 2>&1 &
-AB=$!
-sleep 1
-busy=$(console_median)
-wait "$AB"
-t1=$(cpu_ticks)
 hz=$(getconf CLK_TCK)
-# dubanweb's own CPU per public request (includes the 50 console requests: a bound from above)
-us=$(awk -v t="$((t1 - t0))" -v hz="$hz" -v n="$N" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
-per_core=$(awk -v us="$us" 'BEGIN {printf "%.0f", (us > 0 ? 1e6 / us : 0)}')
-rps=$(awk '/^Requests per second/ {print $4}' "$WORK/ab.txt")
-failed=$(awk '/^Failed requests/ {print $3}' "$WORK/ab.txt")
-p99=$(awk '/^ *99%/ {print $2}' "$WORK/ab.txt")
+# burst NAME [ab options]: N public requests, C concurrent, keep-alive, with the console's
+# median measured during it; sets RPS FAILED P99 US (dubanweb's CPU µs per public request,
+# including the 50 console requests: a bound from above) BUSY BYTES
+burst() {
+  local name=$1 t0 t1 ab_pid
+  shift
+  t0=$(cpu_ticks)
+  ab -q -k -n "$N" -c "$C" "$@" "http://127.0.0.1:$PPORT/" >"$WORK/ab.$name.txt" 2>&1 &
+  ab_pid=$!
+  sleep 1
+  BUSY=$(console_median)
+  wait "$ab_pid"
+  t1=$(cpu_ticks)
+  US=$(awk -v t="$((t1 - t0))" -v hz="$hz" -v n="$N" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
+  RPS=$(awk '/^Requests per second/ {print $4}' "$WORK/ab.$name.txt")
+  FAILED=$(awk '/^Failed requests/ {print $3}' "$WORK/ab.$name.txt")
+  P99=$(awk '/^ *99%/ {print $2}' "$WORK/ab.$name.txt")
+  BYTES=$(awk '/^Document Length/ {print $3}' "$WORK/ab.$name.txt")
+}
+per_core() { awk -v us="$1" 'BEGIN {printf "%.0f", (us > 0 ? 1e6 / us : 0)}'; }
+load=$(cut -d' ' -f1 /proc/loadavg)
+quiet=$(console_median)
+burst plain
+plain_row="| public GET / plain ($BYTES bytes; requests/s, $C concurrent, keep-alive) | ≥ 2,000 | $RPS (failed: $FAILED, 99th percentile $P99 ms) |"
+plain_cpu="| dubanweb CPU per plain request (→ requests/s per core) | — | $US µs (→ $(per_core "$US")/s) |"
+plain_busy=$BUSY
+burst gzip -H 'Accept-Encoding: gzip, deflate, br'
+echo "public page: $SIZE bytes ($BYTES gzip); $PROBLEMS problems (200 in publicity); ab -n $N -c $C -k; load average at start $load"
 echo
 echo "| metric | target | measured |"
 echo "| --- | --- | --- |"
-echo "| public GET / (requests/s, $C concurrent, keep-alive) | ≥ 2,000 | $rps (failed: $failed, 99th percentile $p99 ms) |"
-echo "| dubanweb CPU per public request (→ requests/s per core) | — | $us µs (→ $per_core/s) |"
+echo "$plain_row"
+echo "$plain_cpu"
+echo "| public GET / gzip, as browsers ask ($BYTES bytes; requests/s) | ≥ 2,000 | $RPS (failed: $FAILED, 99th percentile $P99 ms) |"
+echo "| dubanweb CPU per gzip request (→ requests/s per core) | — | $US µs (→ $(per_core "$US")/s) |"
 echo "| console GET /api/problems median, alone | — | $quiet ms |"
-echo "| console GET /api/problems median, during the burst | not slowed | $busy ms |"
+echo "| console GET /api/problems median, during the plain / gzip burst | not slowed | $plain_busy / $BUSY ms |"

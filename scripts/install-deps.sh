@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libevent-dev libpq-dev libcurl4-openssl-dev
           libjansson-dev libinih-dev libssl-dev libsystemd-dev libcmocka-dev
-          libxlsxwriter-dev libzip-dev libxml2-dev python3-openpyxl
+          libxlsxwriter-dev libzip-dev libxml2-dev zlib1g-dev python3-openpyxl
           postgresql postgresql-contrib python3 curl ca-certificates openssl tzdata
           util-linux dpkg-dev bash-completion lintian libargon2-dev clang
           chromium fonts-wqy-microhei nodejs apache2-utils)   # dubanweb's browser tests, bench

@@ -46,6 +46,7 @@ struct pgconn {
 	struct event *io;      /* one-shot; re-assigned to the current PQsocket() for every wait */
 	struct event *timer;   /* reconnect back-off (DOWN) or connect timeout (CONNECTING) */
 	bool retry;
+	const char *app_name;  /* application_name (static string) */
 	bool flushing;         /* PQflush said 1: wait for write-readiness too */
 	double backoff;        /* base of the next reconnect delay */
 	int backend_pid;
@@ -257,7 +258,7 @@ static void pgconn_connect_begin(struct pgconn *pc)
 	/* Our defaults first: a key given in the DSN (dbname, expanded, comes last) wins. */
 	const char *keys[8] = { "application_name", "client_encoding", "keepalives",
 				"keepalives_idle", "keepalives_interval", "keepalives_count" };
-	const char *vals[8] = { "duband", "UTF8", "1", "30", "10", "3" };
+	const char *vals[8] = { pc->app_name, "UTF8", "1", "30", "10", "3" };
 	int n = 6;
 
 	if (pc->dsn != NULL) {
@@ -448,6 +449,7 @@ struct pgconn *pgconn_new(struct event_base *base, const char *dsn,
 	pc->base = base;
 	pc->hooks = *hooks;
 	pc->retry = true;
+	pc->app_name = "duband";
 	pc->backoff = PGCONN_BACKOFF_MIN;
 	pc->state = PGCONN_DOWN;
 	pc->io = event_new(base, -1, 0, pgconn_on_io, pc);
@@ -459,6 +461,11 @@ struct pgconn *pgconn_new(struct event_base *base, const char *dsn,
 		return NULL;
 	}
 	return pc;
+}
+
+void pgconn_set_application_name(struct pgconn *pc, const char *name)
+{
+	pc->app_name = name;
 }
 
 void pgconn_set_retry(struct pgconn *pc, bool retry)

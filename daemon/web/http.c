@@ -139,7 +139,6 @@ void web_job_free(struct web_job *j)
 	free(j->csrf);
 	free(j->body);
 	free(j->content_type);
-	free(j->arg);
 	free(j->reply);
 	free(j->location);
 	free(j->set_cookie);
@@ -213,18 +212,11 @@ void web_job_finish(struct web_job *j)
 {
 	struct evkeyvalq *h;
 
-	if (j->work == web_public_refresh) {
-		web_public_store(j->w, j);
-		web_job_free(j);
-		return;
-	}
 	if (j->req == NULL) {   /* the client went away */
 		web_job_free(j);
 		return;
 	}
 	evhttp_connection_set_closecb(j->evcon, NULL, NULL);
-	if (j->method == EVHTTP_REQ_POST && j->status == 200)
-		j->w->pub.built_mono = 0;   /* a write: the public page is rendered again */
 	if (j->status == 0)
 		web_reply_error(j, 500, "internal", "内部错误");
 	h = evhttp_request_get_output_headers(j->req);

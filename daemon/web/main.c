@@ -155,8 +155,8 @@ static int start(struct web *w)
 		return EX_SOFTWARE;
 	if (web_http_start(w) != 0)
 		return EX_CANTCREAT;
-	if (w->public_http != NULL)
-		web_public_start(w);
+	if (w->public_http != NULL && web_public_start(w) != 0)
+		return EX_SOFTWARE;
 	return 0;
 }
 

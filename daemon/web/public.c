@@ -1,9 +1,16 @@
 /* The public disclosure pages (SPEC §10) on web.public_listen: GET / lists the problems in
  * publicity (ref, title, main unit, publicity dates, whom to tell an objection) and those
- * closed in the last 12 months. Nothing internal, nothing to log in to or write. The page is
- * rendered by a worker at most every WEB_PUBLIC_REFRESH seconds and served from memory, so a
- * burst of public traffic costs the database nothing and never slows the console. */
+ * closed in the last 12 months. Nothing internal, nothing to log in to or write.
+ *
+ * A request never touches the database or a worker thread: the loop thread answers from the
+ * page in memory (plain and gzip, each with its ETag; 304 on a match). The page is rendered on
+ * the loop thread from duband's asynchronous connection (daemon_pgconn.h), which LISTENs on
+ * duban_wake (every write of dubanctl and the console NOTIFYs it): at start, at each wake (at
+ * most one refresh every WEB_PUBLIC_GAP seconds, coalesced), and every WEB_PUBLIC_REFRESH
+ * seconds for what changes with the date. While the database is away the last page is served. */
 #include "web.h"
+#include "duban/clock.h"
+#include "duban/daemon_pgconn.h"
 #include "duban/log.h"
 
 #include <event2/buffer.h>
@@ -12,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <zlib.h>
 
-#define CLOSED_MAX 500
+#define WEB_PUBLIC_GAP 1.0   /* seconds between two refreshes at least */
 
-/* A growing text buffer for the render (worker thread). */
+/* A growing text buffer for the render. */
 struct text {
 	char *s;
 	size_t len, cap;
@@ -89,7 +98,7 @@ static const char closed_sql[] =
 	"SELECT p.ref, p.title, u.name, p.closed_on::text, count(*) OVER ()"
 	" FROM duban.problems p JOIN duban.units u ON u.id = p.unit_id"
 	" WHERE p.closed_on > (duban.today() - interval '12 months')::date"
-	" AND p.status = 'closed' ORDER BY p.closed_on DESC, p.ref LIMIT " "500";
+	" AND p.status = 'closed' ORDER BY p.closed_on DESC, p.ref LIMIT 500";
 
 static void render_head(struct text *t, const char *today)
 {
@@ -142,49 +151,19 @@ static void render_closed(struct text *t, PGresult *r)
 	text_put(t, "</tbody></table></section>\n");
 }
 
-void web_public_refresh(struct web_job *j, PGconn *conn)
+
+/* ---- the cached page ---- */
+
+static struct web_blob *blob_new(const char *data, size_t len)
 {
-	PGresult *pub = NULL, *closed = NULL, *today = NULL;
-	struct text t = { NULL, 0, 0, false };
+	struct web_blob *b = malloc(sizeof(*b) + len);
 
-	if (!web_begin(j, conn, NULL, NULL) ||
-	    (today = web_sql(j, conn, "SELECT duban.today()::text", 0, NULL)) == NULL ||
-	    (pub = web_sql(j, conn, publicity_sql, 0, NULL)) == NULL ||
-	    (closed = web_sql(j, conn, closed_sql, 0, NULL)) == NULL)
-		goto done;
-	web_rollback(conn);
-	render_head(&t, PQgetvalue(today, 0, 0));
-	render_publicity(&t, pub, j->arg);
-	render_closed(&t, closed);
-	text_put(&t, "</main></body></html>\n");
-	if (t.oom) {
-		free(t.s);
-		web_reply_error(j, 500, "internal", "out of memory");
-		goto done;
-	}
-	web_reply(j, 200, "text/html; charset=utf-8", t.s, t.len);
-done:
-	PQclear(today);
-	PQclear(pub);
-	PQclear(closed);
-}
-
-static void public_submit_refresh(struct web *w)
-{
-	struct web_job *j = calloc(1, sizeof(*j));
-
-	if (j == NULL || (j->path = strdup("(public refresh)")) == NULL ||
-	    (j->arg = strdup(w->cfg.web_objection_contact)) == NULL) {
-		web_job_free(j);
-		return;
-	}
-	j->w = w;
-	j->work = web_public_refresh;
-	w->pub.refreshing = true;
-	if (!web_pool_submit(w->pool, j)) {
-		w->pub.refreshing = false;
-		web_job_free(j);
-	}
+	if (b == NULL)
+		return NULL;
+	b->refs = 1;
+	b->len = len;
+	memcpy(b->data, data, len);
+	return b;
 }
 
 static void blob_release(struct web_blob *b)
@@ -200,51 +179,260 @@ static void blob_cleanup(const void *data, size_t len, void *arg)
 	blob_release(arg);
 }
 
-void web_public_store(struct web *w, struct web_job *j)
+/* The gzip encoding of data (once per render), or NULL. */
+static struct web_blob *blob_gzip(const char *data, size_t len)
+{
+	z_stream z;
+	uLong cap = compressBound((uLong)len) + 64;
+	struct web_blob *b = malloc(sizeof(*b) + cap);
+	int rc;
+
+	if (b == NULL)
+		return NULL;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(b);
+		return NULL;
+	}
+	z.next_in = (Bytef *)data;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)b->data;
+	z.avail_out = (uInt)cap;
+	rc = deflate(&z, Z_FINISH);
+	b->len = z.total_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(b);
+		return NULL;
+	}
+	b->refs = 1;
+	return b;
+}
+
+/* Replaces the page (loop thread). */
+static void public_store(struct web *w, const char *html, size_t len)
 {
 	static unsigned long generation;
-	struct web_blob *b;
+	struct web_blob *page = blob_new(html, len), *gz;
+
+	if (page == NULL) {
+		log_event(LOG_ERR, "event=public_refresh error=\"out of memory\"");
+		return;
+	}
+	gz = blob_gzip(html, len);
+	blob_release(w->pub.page);
+	blob_release(w->pub.gz);
+	w->pub.page = page;
+	w->pub.gz = gz;
+	generation++;
+	snprintf(w->pub.etag, sizeof(w->pub.etag), "\"p%lx-%zx\"", generation, len);
+	snprintf(w->pub.etag_gz, sizeof(w->pub.etag_gz), "\"p%lx-%zx-gz\"", generation, len);
+}
+
+/* ---- the refresh on the asynchronous connection ---- */
+
+static void public_request_refresh(struct web *w, const char *why);
+
+static void public_render(struct web *w, const struct pgconn_reply *r)
+{
+	/* steps: BEGIN, clock, today, publicity, closed, COMMIT */
+	struct text t = { NULL, 0, 0, false };
+
+	render_head(&t, PQgetvalue(r->res[2], 0, 0));
+	render_publicity(&t, r->res[3], w->cfg.web_objection_contact);
+	render_closed(&t, r->res[4]);
+	text_put(&t, "</main></body></html>\n");
+	if (t.oom) {
+		log_event(LOG_ERR, "event=public_refresh error=\"out of memory\"");
+	} else {
+		public_store(w, t.s, t.len);
+		log_event(LOG_DEBUG, "event=public_refresh why=%s ms=%.1f bytes=%zu gzip=%zu",
+			  w->pub.why, (web_mono() - w->pub.last_start) * 1000, t.len,
+			  w->pub.gz != NULL ? w->pub.gz->len : 0);
+	}
+	free(t.s);
+}
+
+static void public_on_refreshed(void *arg, const struct pgconn_reply *r)
+{
+	struct web *w = arg;
 
 	w->pub.refreshing = false;
-	if (w->pub.dirty) {   /* rendered from what was there before a change: again */
+	if (w->pub.stopping)
+		return;
+	if (r->error != NULL || r->n != 6 || r->res[2] == NULL || r->res[3] == NULL ||
+	    r->res[4] == NULL || PQntuples(r->res[2]) != 1) {
+		char q[600];
+		log_quote(r->error != NULL ? r->error : "unexpected result", q, sizeof(q));
+		log_event(LOG_WARNING, "event=public_refresh error=%s lost=%d note=\"%s\"", q,
+			  (int)r->lost, w->pub.page != NULL ? "serving the last page"
+			  : "503 until the first page");
+	} else {
+		public_render(w, r);
+	}
+	if (w->pub.dirty) {
 		w->pub.dirty = false;
-		public_submit_refresh(w);
+		public_request_refresh(w, w->pub.dirty_why);
 	}
-	if (j->status != 200 || j->reply == NULL) {
-		log_event(LOG_WARNING, "event=public_refresh status=%d", j->status);
+}
+
+static void public_refresh_now(struct web *w, const char *why)
+{
+	char now[64];
+	const char *clock[2] = { now, w->cfg.timezone };
+	const struct pgconn_step steps[6] = {
+		{ "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL },
+		{ "SELECT set_config('duban.now', $1, true), set_config('duban.tz', $2, true),"
+		  " set_config('TimeZone', $2, true)", 2, clock },
+		{ "SELECT duban.today()::text", 0, NULL },
+		{ publicity_sql, 0, NULL },
+		{ closed_sql, 0, NULL },
+		{ "COMMIT", 0, NULL },
+	};
+
+	clock_format(clock_now(), now, sizeof(now));
+	if (pgconn_transaction(w->pub.db, steps, 6, public_on_refreshed, w) != 0)
+		return;   /* not connected: the up hook refreshes */
+	w->pub.refreshing = true;
+	w->pub.why = why;
+	w->pub.last_start = web_mono();
+}
+
+static void public_on_soon(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct web *w = arg;
+
+	public_request_refresh(w, w->pub.soon_why);
+}
+
+/* A refresh now, or after the one running, or once WEB_PUBLIC_GAP has passed since the last;
+ * why (a static string) is logged with it: start, wake, tick, reload. */
+static void public_request_refresh(struct web *w, const char *why)
+{
+	double wait;
+
+	if (w->pub.db == NULL || w->pub.stopping || !pgconn_is_up(w->pub.db))
+		return;
+	if (w->pub.refreshing) {
+		w->pub.dirty = true;
+		w->pub.dirty_why = why;
 		return;
 	}
-	b = malloc(sizeof(*b) + j->reply_len);
-	if (b == NULL)
+	wait = w->pub.last_start + WEB_PUBLIC_GAP - web_mono();
+	if (wait > 0) {
+		struct timeval tv = { (time_t)wait, (suseconds_t)((wait - (double)(time_t)wait) * 1e6) };
+		w->pub.soon_why = why;
+		if (!evtimer_pending(w->pub.soon, NULL) && evtimer_add(w->pub.soon, &tv) != 0)
+			log_event(LOG_ERR, "event=internal error=\"cannot arm the public page timer\"");
 		return;
-	b->refs = 1;
-	b->len = j->reply_len;
-	memcpy(b->data, j->reply, j->reply_len);
-	blob_release(w->pub.page);
-	w->pub.page = b;
-	w->pub.built_mono = web_mono();
-	snprintf(w->pub.etag, sizeof(w->pub.etag), "\"p%lx-%zx\"", ++generation, b->len);
+	}
+	public_refresh_now(w, why);
+}
+
+static void public_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	public_request_refresh(arg, "tick");
+}
+
+static void public_on_listen(void *arg, const struct pgconn_reply *r)
+{
+	(void)arg;
+	if (r->error != NULL && !r->lost)
+		log_event(LOG_WARNING, "event=public_listen error=\"LISTEN duban_wake failed\"");
+}
+
+static void public_db_up(void *arg, int backend_pid)
+{
+	struct web *w = arg;
+
+	(void)backend_pid;
+	if (pgconn_query(w->pub.db, "LISTEN duban_wake", 0, NULL, public_on_listen, w) != 0)
+		return;
+	w->pub.refreshing = false;
+	public_request_refresh(w, "connect");
+}
+
+static void public_db_down(void *arg, const char *why, bool was_up, double retry_in)
+{
+	struct web *w = arg;
+	char q[600];
+
+	log_quote(why, q, sizeof(q));
+	log_event(LOG_WARNING, "event=public_db up=0 was_up=%d error=%s retry_in=%.0f note=\"%s\"",
+		  (int)was_up, q, retry_in, w->pub.page != NULL ? "serving the last page"
+		  : "503 until the first page");
+}
+
+static void public_db_notify(void *arg, const char *channel, int be_pid, const char *extra)
+{
+	(void)channel;
+	(void)be_pid;
+	(void)extra;
+	public_request_refresh(arg, "wake");
 }
 
 void web_public_changed(struct web *w)
 {
-	if (w->public_http == NULL)
-		return;
-	if (w->pub.refreshing)
-		w->pub.dirty = true;
-	else
-		public_submit_refresh(w);
+	public_request_refresh(w, "reload");
+}
+
+int web_public_start(struct web *w)
+{
+	const struct pgconn_hooks hooks = { public_db_up, public_db_down, public_db_notify, w };
+	struct timeval every = { WEB_PUBLIC_REFRESH, 0 };
+
+	w->pub.db = pgconn_new(w->base, w->dsn, &hooks);
+	w->pub.soon = evtimer_new(w->base, public_on_soon, w);
+	w->pub.tick = event_new(w->base, -1, EV_PERSIST, public_on_tick, w);
+	if (w->pub.db == NULL || w->pub.soon == NULL || w->pub.tick == NULL ||
+	    event_add(w->pub.tick, &every) != 0)
+		return -1;
+	pgconn_set_application_name(w->pub.db, "dubanweb");
+	pgconn_start(w->pub.db);   /* a failure is logged by the down hook and retried */
+	return 0;
 }
 
 void web_public_stop(struct web *w)
 {
+	w->pub.stopping = true;
+	if (w->pub.db != NULL)
+		pgconn_free(w->pub.db);
+	if (w->pub.soon != NULL)
+		event_free(w->pub.soon);
+	if (w->pub.tick != NULL)
+		event_free(w->pub.tick);
 	blob_release(w->pub.page);
-	w->pub.page = NULL;
+	blob_release(w->pub.gz);
+	memset(&w->pub, 0, sizeof(w->pub));
 }
 
-void web_public_start(struct web *w)
+/* ---- requests (loop thread) ---- */
+
+/* Whether an Accept-Encoding value accepts gzip: a "gzip" coding without q=0. */
+static bool accepts_gzip(const char *ae)
 {
-	public_submit_refresh(w);
+	while (ae != NULL && *ae != '\0') {
+		size_t n = strcspn(ae, ",");
+		char tok[64], *name;
+
+		if (n < sizeof(tok)) {
+			memcpy(tok, ae, n);
+			tok[n] = '\0';
+			name = tok + strspn(tok, " \t");
+			if (strcspn(name, "; \t") == 4 && strncasecmp(name, "gzip", 4) == 0) {
+				const char *q = strstr(name, "q=");
+				return q == NULL || strtod(q + 2, NULL) > 0;
+			}
+		}
+		ae += n;
+		if (*ae == ',')
+			ae++;
+	}
+	return false;
 }
 
 /* Sends body; a page blob is referenced, not copied, until the client has it. */
@@ -278,11 +466,32 @@ static void public_send(struct evhttp_request *req, int status, const char *type
 	evbuffer_free(buf);
 }
 
+/* The page, gzip when the client takes it; 304 when it has this very one. */
+static void public_page(struct web *w, struct evhttp_request *req)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	bool gz = w->pub.gz != NULL && accepts_gzip(evhttp_find_header(in, "Accept-Encoding"));
+	const char *etag = gz ? w->pub.etag_gz : w->pub.etag;
+	const char *inm = evhttp_find_header(in, "If-None-Match");
+
+	evhttp_add_header(out, "ETag", etag);
+	evhttp_add_header(out, "Vary", "Accept-Encoding");
+	if (inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
+		public_send(req, 304, "text/html; charset=utf-8", NULL, 0, "public, max-age=30", NULL);
+		return;
+	}
+	if (gz)
+		evhttp_add_header(out, "Content-Encoding", "gzip");
+	public_send(req, 200, "text/html; charset=utf-8", NULL, 0, "public, max-age=30",
+		    gz ? w->pub.gz : w->pub.page);
+}
+
 void web_public_request(struct evhttp_request *req, void *arg)
 {
 	struct web *w = arg;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	const char *inm, *type, *data;
+	const char *type, *data;
 	size_t len;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
@@ -298,20 +507,10 @@ void web_public_request(struct evhttp_request *req, void *arg)
 		public_send(req, 404, "text/plain; charset=utf-8", "没有这个页面\n", 19, "no-store", NULL);
 		return;
 	}
-	if (!w->pub.refreshing &&
-	    (w->pub.page == NULL || web_mono() - w->pub.built_mono > WEB_PUBLIC_REFRESH))
-		public_submit_refresh(w);
 	if (w->pub.page == NULL) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "2");
 		public_send(req, 503, "text/plain; charset=utf-8", "请稍后再试\n", 16, "no-store", NULL);
 		return;
 	}
-	evhttp_add_header(evhttp_request_get_output_headers(req), "ETag", w->pub.etag);
-	inm = evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match");
-	if (inm != NULL && strcmp(inm, w->pub.etag) == 0) {
-		public_send(req, 304, "text/html; charset=utf-8", NULL, 0, "public, max-age=30", NULL);
-		return;
-	}
-	public_send(req, 200, "text/html; charset=utf-8", NULL, 0, "public, max-age=30",
-		    w->pub.page);
+	public_page(w, req);
 }

@@ -3,9 +3,9 @@
  * configuration kept). Applied at once: log.level, web.base_url (the cookie's Secure flag) and
  * web.objection_contact (the public page is rendered again). Keys that take effect only at
  * start keep their running values, each logged as needing a restart: web.listen,
- * web.public_listen, database.dsn, daemon.timezone, log.facility. Runs on the loop thread;
- * worker threads read only values a reload never replaces (the dsn and the file's path keep
- * their strings) and the atomic Secure flag. */
+ * web.public_listen, database.dsn, daemon.timezone, log.facility. Runs on the loop thread
+ * (which alone renders the public page); worker threads read only values a reload never
+ * replaces (the dsn and the file's path keep their strings) and the atomic Secure flag. */
 #include "web.h"
 #include "duban/db.h"
 #include "duban/log.h"

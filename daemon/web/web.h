@@ -1,5 +1,6 @@
 /* dubanweb's shared state and the contracts between its parts (SPEC §10): the loop thread owns
- * the HTTP servers, the public-page cache and the replies; a small pool of worker threads, each
+ * the HTTP servers, the public-page cache (with its own asynchronous connection) and the
+ * replies; a small pool of worker threads, each
  * with its own blocking PostgreSQL connection, runs the database work and the argon2id checks,
  * so the loop never waits on either. */
 #ifndef DUBAN_WEB_H
@@ -22,7 +23,7 @@
 #define WEB_HEADERS_MAX 16384
 #define WEB_TIMEOUT 30             /* seconds to read a request or write a reply */
 #define WEB_SESSION_HOURS 12
-#define WEB_PUBLIC_REFRESH 30      /* seconds a public page is served from the cache */
+#define WEB_PUBLIC_REFRESH 30      /* seconds between refreshes of the public page without a wake */
 
 struct web_pool;
 struct web_job;
@@ -47,13 +48,22 @@ struct web_blob {
 	char data[];
 };
 
-/* The public-page cache: rendered HTML, replaced whole by a refresh job. */
+struct pgconn;
+
+/* The public-page cache (loop thread only): rendered HTML and its gzip encoding, replaced whole
+ * by a refresh on the asynchronous connection db. */
 struct web_public {
 	struct web_blob *page; /* NULL until the first refresh */
-	char etag[32];
-	double built_mono;     /* monotonic time of the render */
+	struct web_blob *gz;   /* NULL when compression failed */
+	char etag[40], etag_gz[44];
+	struct pgconn *db;     /* LISTENs on duban_wake; runs the refreshes */
+	struct event *soon;    /* a refresh asked for within WEB_PUBLIC_GAP of the last */
+	struct event *tick;    /* every WEB_PUBLIC_REFRESH seconds */
+	double last_start;     /* monotonic time the last refresh was sent */
+	const char *why, *soon_why, *dirty_why; /* what asked for the refresh (running, timed, next) */
 	bool refreshing;
-	bool dirty;            /* changed while a refresh was running: refresh again after it */
+	bool dirty;            /* asked for while a refresh was running: one more after it */
+	bool stopping;
 };
 
 struct web {
@@ -87,8 +97,6 @@ struct web_job {
 	char *body;                   /* request body (NUL-terminated copy) */
 	size_t body_len;
 	char *content_type;
-	char *arg;                    /* the job's own input copied on the loop thread (the public
-				       * refresh: web.objection_contact) */
 	bool page;                    /* a console page: no session → 303 /login */
 	const char *asset;            /* the page's HTML (pages) */
 	struct web_user user;         /* set by web_auth_session() */
@@ -169,12 +177,10 @@ void web_api_export(struct web_job *j, PGconn *conn);
 
 /* ---- public.c: the public disclosure pages ---- */
 void web_public_request(struct evhttp_request *req, void *arg);
-void web_public_refresh(struct web_job *j, PGconn *conn);
-/* Renders the page for the first time (at start). */
-void web_public_start(struct web *w);
+/* Connects the cache's asynchronous connection (it renders the page once up) and arms the
+ * refresh timer; -1 on allocation failure. */
+int web_public_start(struct web *w);
 void web_public_stop(struct web *w);
-/* Called on the loop thread when a refresh job is done. */
-void web_public_store(struct web *w, struct web_job *j);
 /* Something the public page shows changed (a reload): render it again soon. */
 void web_public_changed(struct web *w);
 

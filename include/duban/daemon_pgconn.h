@@ -62,6 +62,9 @@ struct pgconn_hooks {
 struct pgconn *pgconn_new(struct event_base *base, const char *dsn,
 			  const struct pgconn_hooks *hooks);
 
+/* The application_name the server shows (default "duband"); name must outlive pc. */
+void pgconn_set_application_name(struct pgconn *pc, const char *name);
+
 /* Whether to reconnect after a failure or loss (default true). */
 void pgconn_set_retry(struct pgconn *pc, bool retry);
 
