@@ -14,6 +14,7 @@
 #include "duban/log.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <zlib.h>
 
 #define WEB_PUBLIC_GAP 1.0   /* seconds between two refreshes at least */
+#define WEB_PUBLIC_WRITE (256 * 1024) /* bytes one write may send (libevent's default: 16 KiB) */
 
 /* A growing text buffer for the render. */
 struct text {
@@ -483,6 +485,9 @@ static void public_page(struct web *w, struct evhttp_request *req)
 	}
 	if (gz)
 		evhttp_add_header(out, "Content-Encoding", "gzip");
+	/* the whole page in one write rather than five 16 KiB ones, each a loop iteration */
+	bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(
+		evhttp_request_get_connection(req)), WEB_PUBLIC_WRITE);
 	public_send(req, 200, "text/html; charset=utf-8", NULL, 0, "public, max-age=30",
 		    gz ? w->pub.gz : w->pub.page);
 }
