@@ -45,8 +45,13 @@ static int export_rows(struct ctl *c, struct tab_out *t, const struct export_tab
 	PGresult *res = NULL;
 	int rc;
 
+	/* a streamed plan gains nothing from JIT, which costs about a second to compile it */
+	rc = ctl_run(c, &res, "SET LOCAL jit = off", 0, NULL);
+	PQclear(res);
+	res = NULL;
 	snprintf(sql, sizeof(sql), "DECLARE duban_export NO SCROLL CURSOR FOR %s", tb->sql);
-	rc = ctl_run(c, &res, sql, 2, params);
+	if (rc == 0)
+		rc = ctl_run(c, &res, sql, 2, params);
 	PQclear(res);
 	while (rc == 0) {
 		res = NULL;

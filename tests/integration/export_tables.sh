@@ -161,6 +161,20 @@ printf '编号,层级,问题,主体责任单位,监管责任单位,整改时限,
 assert_exit 0 "阶段办结 on a row whose 长期 says 否" -- ctl problem import stage.csv
 assert_eq "false|true" "$(psql_q "SELECT long_term || '|' || stage_done FROM duban.problems WHERE ref = 'S-1'")" "the 长期 cell stands"
 
+# ------------------------------------------------------------- supervisors by position, any number
+# (the first three are joined by position, a longer list spelled out: both in the listed order)
+assert_exit 0 "four supervisors" -- ctl problem add --ref M-4 --title 四个监管单位 --level district --unit XH \
+  --supervisors WRB,NRB,DH,EPB --deadline 2026-12-31
+assert_exit 0 "three supervisors" -- ctl problem add --ref M-3 --title 三个监管单位 --level district --unit XH \
+  --supervisors NRB,EPB,WRB --deadline 2026-12-31
+assert_exit 0 "export ledger --unit XH" -- ctl $NOW export ledger --unit XH --out sup.csv
+assert_eq "M-4 区水利局、区自然资源局、东湖镇、区生态环境分局
+M-3 区自然资源局、区生态环境分局、区水利局" "$(body sup.csv | "$PYTHON" -c '
+import csv, sys
+for r in csv.DictReader(sys.stdin):
+    if r["编号"].startswith("M-"):
+        print(r["编号"], r["监管责任单位"])')" "supervisor names in their order"
+
 # ------------------------------------------------------------- usage errors
 assert_exit 64 "unknown table" -- ctl export nope --out x.csv
 assert_contains "$LAST_ERR" "unknown table 'nope' (tables: ledger, attachment1, attachment2, bulletin, closure)" "names the tables"
