@@ -10,8 +10,10 @@
 # time, peak RSS, CPU seconds of the program and CPU seconds of PostgreSQL meanwhile (duban only:
 # Alertmanager keeps its state in memory). Prints a Markdown table.
 #
-#   bench/delivery.sh [--n "1000 5000"] [--concurrency C] [--build DIR | --no-build] [--keep]
+#   bench/delivery.sh [--n "1000 5000"] [--per K] [--concurrency C] [--build DIR | --no-build] [--keep]
 #     --n LIST          destination counts to measure (default "1000 5000")
+#     --per K           K pending notices per channel (a backlog of N × K; default 1): duban
+#                       only, Alertmanager is not run (it has no outbox to drain)
 #     --concurrency C   duband's delivery.concurrency (default: the program's default)
 #     --build DIR       use duband/dubanctl in DIR (default: build them Release in build-bench)
 #     --no-build        use build-bench as it is
@@ -21,15 +23,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-NS="1000 5000" CONC='' BUILD='' DO_BUILD=1 KEEP=0
+NS="1000 5000" PER=1 CONC='' BUILD='' DO_BUILD=1 KEEP=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --n) NS=${2:?}; shift ;;
     --concurrency) CONC=${2:?}; shift ;;
+    --per) PER=${2:?}; shift ;;
     --build) BUILD=${2:?}; DO_BUILD=0; shift ;;
     --no-build) DO_BUILD=0 ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "delivery.sh: unknown option $1" >&2; exit 64 ;;
   esac
   shift
@@ -181,10 +184,11 @@ EOF
   "$CTL" --now "${DAY}T08:00:00$OFF" channel import "$WORK/channels-$n.csv" >/dev/null
   psql -XAtq -v ON_ERROR_STOP=1 -c "
     INSERT INTO duban.notices (key, type, unit_id, channel_id, payload, created_at, next_attempt_at)
-    SELECT 'bench:' || c.id, 'test', c.unit_id, c.id,
+    SELECT 'bench:' || c.id || ':' || k, 'test', c.unit_id, c.id,
            jsonb_build_object('type', 'test', 'unit', u.code, 'text', '【测试】bench ' || u.code),
            '${DAY}T08:59:00$OFF', '${DAY}T08:59:00$OFF'
-      FROM duban.channels c JOIN duban.units u ON u.id = c.unit_id" >/dev/null
+      FROM duban.channels c JOIN duban.units u ON u.id = c.unit_id
+     CROSS JOIN generate_series(1, $PER) k" >/dev/null
   psql -XAtq -c "VACUUM ANALYZE" >/dev/null
   c0=$(pg_ticks)
   t0=$(now_ms)
@@ -193,7 +197,7 @@ EOF
   t1=$(now_ms)
   c1=$(pg_ticks)
   sent=$(psql -XAtq -c "SELECT count(*) FROM duban.notices WHERE status = 'sent' AND key LIKE 'bench:%'")
-  [[ $sent == "$n" ]] || die "duband sent $sent of $n notices (log: $WORK/duban-$n.log)"
+  [[ $sent == "$((n * PER))" ]] || die "duband sent $sent of $((n * PER)) notices (log: $WORK/duban-$n.log)"
   read -r D_REQS D_SPAN <<<"$(requests "/duban/")"
   read -r D_RSS D_USER D_SYS <<<"$(tail -n 1 "$WORK/duban-$n.time")"
   D_WALL=$((t1 - t0))
@@ -254,6 +258,9 @@ for n in $NS; do
   say "N = $n: duban"
   duban_run "$n"
   say "  $D_REQS requests in $D_SPAN s = $(rate "$D_REQS" "$D_SPAN")/s; run $D_WALL ms; RSS $D_RSS kB"
+  ROWS+=("| $n × $PER | duban | $(rate "$D_REQS" "$D_SPAN") | $(awk -v n="$D_REQS" -v ms="$D_WALL" 'BEGIN{printf "%.0f", n / ms * 1000}') ($D_WALL ms) | $((D_RSS / 1024)) MiB | $D_CPU s + PostgreSQL $D_PGCPU s |")
+  [[ $PER == 1 ]] || continue
+  unset 'ROWS[-1]'
   say "N = $n: Alertmanager"
   am_run "$n"
   say "  $A_REQS requests in $A_SPAN s = $(rate "$A_REQS" "$A_SPAN")/s; run $A_WALL ms; RSS $A_RSS kB"
