@@ -23,7 +23,8 @@ $$;
 -- paused, that no live claimer is working on (one claimer per channel at a time), and that have
 -- rate budget left (messages logged in channel_sends over the last 60 s of real time against
 -- duban.channel_rate(), and over the last second against duban.channel_burst()). At most
--- p_max_channels channels and p_max_per_channel notices per channel. Rows come grouped by
+-- p_max_channels channels, p_max_per_channel notices per channel and p_max_rows notices in all
+-- (the daemon's memory for a round is bounded by p_max_rows). Rows come grouped by
 -- channel, most urgent first; budget is the messages the channel may still take now (NULL: no
 -- limit); lease_left the seconds left on the lease, measured on the server's clock (the daemon
 -- adds it to its own monotonic clock: its real clock may disagree with the server's); payload
@@ -39,7 +40,8 @@ $$;
 -- milliseconds that only lets two instances share a channel's budget for one round.
 CREATE OR REPLACE FUNCTION duban.deliver_claim(
   p_now timestamptz, p_tz text, p_window_start int, p_window_end int, p_workdays_only boolean,
-  p_lease_seconds double precision, p_claimer text, p_max_channels int, p_max_per_channel int)
+  p_lease_seconds double precision, p_claimer text, p_max_channels int, p_max_per_channel int,
+  p_max_rows int)
 RETURNS TABLE (notice_id bigint, channel_id int, kind text, url text, secret text, mention jsonb,
                unit text, budget int, lease_left double precision, payload jsonb, urgency int,
                keyword text)
@@ -97,11 +99,13 @@ BEGIN
      LIMIT p_max_channels
   ), picked AS (
     SELECT x.id
-      FROM (SELECT cd.id, row_number() OVER (PARTITION BY cd.channel_id
+      FROM (SELECT cd.id, cd.channel_id, row_number() OVER (PARTITION BY cd.channel_id
                                              ORDER BY cd.urgency DESC, cd.id) AS rn
               FROM candidates cd
              WHERE cd.channel_id IN (SELECT us.id FROM usable us)) x
      WHERE x.rn <= p_max_per_channel
+     ORDER BY x.channel_id, x.rn
+     LIMIT p_max_rows
   ), locked AS (      -- the claim-free test again under the row lock: a concurrent claimer
                       -- may have taken a notice since this statement's snapshot
     SELECT n.id

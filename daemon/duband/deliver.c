@@ -24,6 +24,7 @@
 #include <sys/time.h>
 
 #define DELIVER_MAX_PER_CHANNEL 1000 /* notices claimed per channel and round */
+#define DELIVER_MAX_ROWS 2048        /* notices claimed per round: bounds the memory of a round */
 #define DELIVER_LEASE_EXTRA 90       /* lease = delivery.timeout + this, seconds: a table
 				      * file's export, upload and message fit in it */
 #define DELIVER_LEASE_MARGIN 5       /* a message is sent only with this much lease to spare */
@@ -91,7 +92,7 @@ struct deliver {
 static const char deliver_sql_claim[] =
 	"SELECT notice_id, channel_id, kind, url, secret, mention, unit, budget, lease_left, "
 	"payload, urgency, keyword FROM duban.deliver_claim($1::timestamptz, $2, $3::int, $4::int, $5::boolean, "
-	"$6::float8, $7, $8::int, $9::int)";
+	"$6::float8, $7, $8::int, $9::int, $10::int)";
 static const char deliver_sql_counts[] =
 	"SELECT n.pending, n.dead, duband_wait.w FROM duban.notice_counts() n, "
 	"duban.deliver_wait($1::timestamptz, $2, $3::int, $4::int, $5::boolean) duband_wait(w)";
@@ -797,6 +798,7 @@ static void deliver_claimed(void *arg, const struct pgconn_reply *r)
 	const char *error = r->error;
 	struct claim_cols k;
 	int rows, channels = 0;
+	bool full = false;
 
 	if (error == NULL && !r->lost && res != NULL && claim_cols_find(res, &k) != 0)
 		error = "the claim result lacks a column";
@@ -821,13 +823,17 @@ static void deliver_claimed(void *arg, const struct pgconn_reply *r)
 
 		while (j < rows && strcmp(PQgetvalue(res, j, k.channel_id), cid) == 0)
 			j++;
+		if (j - i >= DELIVER_MAX_PER_CHANNEL)
+			full = true;
 		deliver_channel(dl, res, &k, i, j);
 		channels++;
 		i = j;
 	}
 	if (rows > 0)
 		log_event(LOG_DEBUG, "event=claim notices=%d channels=%d", rows, channels);
-	if (channels >= deliver_max_channels(d))
+	/* A full claim may have left deliverable notices behind: another round at once (--once
+	 * too must try every deliverable notice). */
+	if (channels >= deliver_max_channels(d) || rows >= DELIVER_MAX_ROWS || full)
 		dl->more = true;
 	deliver_pump(dl);
 }
@@ -835,18 +841,20 @@ static void deliver_claimed(void *arg, const struct pgconn_reply *r)
 static void deliver_claim(struct deliver *dl)
 {
 	struct duband *d = dl->d;
-	char now[64], ws[16], we[16], lease[32], maxch[16], maxper[16];
-	const char *p[9];
+	char now[64], ws[16], we[16], lease[32], maxch[16], maxper[16], maxrows[16];
+	const char *p[10];
 
 	deliver_window_params(d, now, sizeof(now), ws, we, sizeof(ws), p);
 	p[5] = lease;
 	p[6] = d->instance;
 	p[7] = maxch;
 	p[8] = maxper;
+	p[9] = maxrows;
 	snprintf(lease, sizeof(lease), "%d", d->cfg.timeout + DELIVER_LEASE_EXTRA);
 	snprintf(maxch, sizeof(maxch), "%d", deliver_max_channels(d));
 	snprintf(maxper, sizeof(maxper), "%d", DELIVER_MAX_PER_CHANNEL);
-	if (pgconn_query(d->pg, deliver_sql_claim, 9, p, deliver_claimed, dl) != 0)
+	snprintf(maxrows, sizeof(maxrows), "%d", DELIVER_MAX_ROWS);
+	if (pgconn_query(d->pg, deliver_sql_claim, 10, p, deliver_claimed, dl) != 0)
 		return;
 	dl->state = DELIVER_CLAIMING;
 	dl->round_started = dl->round_released = 0;
