@@ -382,8 +382,8 @@ static void console_request(struct evhttp_request *req, void *arg)
 	free(path);
 }
 
-static struct evhttp *listen_on(struct web *w, const char *listen, size_t body_max,
-				void (*cb)(struct evhttp_request *, void *))
+static struct evhttp *listen_on(struct web *w, struct event_base *base, const char *listen,
+				size_t body_max, void (*cb)(struct evhttp_request *, void *))
 {
 	char host[256];
 	unsigned short port;
@@ -391,7 +391,7 @@ static struct evhttp *listen_on(struct web *w, const char *listen, size_t body_m
 
 	if (config_parse_listen(listen, host, sizeof(host), &port) != 0)
 		return NULL;
-	http = evhttp_new(w->base);
+	http = evhttp_new(base);
 	if (http == NULL)
 		return NULL;
 	evhttp_set_timeout(http, WEB_TIMEOUT);
@@ -411,12 +411,14 @@ static struct evhttp *listen_on(struct web *w, const char *listen, size_t body_m
 int web_http_start(struct web *w)
 {
 	if (w->cfg.web_listen[0] != '\0') {
-		w->console = listen_on(w, w->cfg.web_listen, WEB_UPLOAD_MAX, console_request);
+		w->console = listen_on(w, w->base, w->cfg.web_listen, WEB_UPLOAD_MAX,
+				       console_request);
 		if (w->console == NULL)
 			return -1;
 	}
 	if (w->cfg.web_public_listen[0] != '\0') {
-		w->public_http = listen_on(w, w->cfg.web_public_listen, 1024, web_public_request);
+		w->public_http = listen_on(w, w->pub.base, w->cfg.web_public_listen, 1024,
+					   web_public_request);
 		if (w->public_http == NULL)
 			return -1;
 	}

@@ -153,15 +153,18 @@ static int start(struct web *w)
 	w->pool = web_pool_start(w, WEB_WORKERS);
 	if (w->pool == NULL)
 		return EX_SOFTWARE;
+	if (w->cfg.web_public_listen[0] != '\0' && web_public_start(w) != 0)
+		return EX_SOFTWARE;
 	if (web_http_start(w) != 0)
 		return EX_CANTCREAT;
-	if (w->public_http != NULL && web_public_start(w) != 0)
+	if (w->public_http != NULL && web_public_run(w) != 0)
 		return EX_SOFTWARE;
 	return 0;
 }
 
 static void stop(struct web *w)
 {
+	web_public_halt(w);
 	web_http_stop(w);
 	web_pool_stop(w->pool);
 	web_public_stop(w);

@@ -2,9 +2,11 @@
  * publicity (ref, title, main unit, publicity dates, whom to tell an objection) and those
  * closed in the last 12 months. Nothing internal, nothing to log in to or write.
  *
- * A request never touches the database or a worker thread: the loop thread answers from the
- * page in memory (plain and gzip, each with its ETag; 304 on a match). The page is rendered on
- * the loop thread from duband's asynchronous connection (daemon_pgconn.h), which LISTENs on
+ * The public listener has a thread and an event loop of its own, so a burst of public traffic
+ * never waits behind the console nor delays it. A request never touches the database or a
+ * worker thread: that loop answers from the page in memory (plain and gzip, each with its ETag;
+ * 304 on a match). The page is rendered on the same loop from duband's asynchronous connection
+ * (daemon_pgconn.h), which LISTENs on
  * duban_wake (every write of dubanctl and the console NOTIFYs it): at start, at each wake (at
  * most one refresh every WEB_PUBLIC_GAP seconds, coalesced), and every WEB_PUBLIC_REFRESH
  * seconds for what changes with the date. While the database is away the last page is served. */
@@ -16,6 +18,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,7 +244,9 @@ static void public_render(struct web *w, const struct pgconn_reply *r)
 	struct text t = { NULL, 0, 0, false };
 
 	render_head(&t, PQgetvalue(r->res[2], 0, 0));
-	render_publicity(&t, r->res[3], w->cfg.web_objection_contact);
+	pthread_mutex_lock(&w->pub.lock);
+	render_publicity(&t, r->res[3], w->pub.contact);
+	pthread_mutex_unlock(&w->pub.lock);
 	render_closed(&t, r->res[4]);
 	text_put(&t, "</main></body></html>\n");
 	if (t.oom) {
@@ -281,7 +286,7 @@ static void public_on_refreshed(void *arg, const struct pgconn_reply *r)
 static void public_refresh_now(struct web *w, const char *why)
 {
 	char now[64];
-	const char *clock[2] = { now, w->cfg.timezone };
+	const char *clock[2] = { now, w->pub.tz };
 	const struct pgconn_step steps[6] = {
 		{ "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL },
 		{ "SELECT set_config('duban.now', $1, true), set_config('duban.tz', $2, true),"
@@ -377,9 +382,39 @@ static void public_db_notify(void *arg, const char *channel, int be_pid, const c
 	public_request_refresh(arg, "wake");
 }
 
+static void public_on_changed(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	public_request_refresh(arg, "reload");
+}
+
+/* Main thread (a reload): the new contact, then a refresh on the public thread. */
 void web_public_changed(struct web *w)
 {
-	public_request_refresh(w, "reload");
+	char *contact;
+
+	if (w->pub.base == NULL)
+		return;
+	contact = strdup(w->cfg.web_objection_contact);
+	if (contact == NULL) {
+		log_event(LOG_ERR, "event=reload error=\"out of memory copying the contact\"");
+		return;
+	}
+	pthread_mutex_lock(&w->pub.lock);
+	free(w->pub.contact);
+	w->pub.contact = contact;
+	pthread_mutex_unlock(&w->pub.lock);
+	event_active(w->pub.changed, EV_READ, 0);
+}
+
+static void public_on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct web *w = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(w->pub.base);
 }
 
 int web_public_start(struct web *w)
@@ -387,32 +422,74 @@ int web_public_start(struct web *w)
 	const struct pgconn_hooks hooks = { public_db_up, public_db_down, public_db_notify, w };
 	struct timeval every = { WEB_PUBLIC_REFRESH, 0 };
 
-	w->pub.db = pgconn_new(w->base, w->dsn, &hooks);
-	w->pub.soon = evtimer_new(w->base, public_on_soon, w);
-	w->pub.tick = event_new(w->base, -1, EV_PERSIST, public_on_tick, w);
+	pthread_mutex_init(&w->pub.lock, NULL);
+	w->pub.inited = true;
+	w->pub.tz = w->cfg.timezone;   /* a reload keeps this string (reload.c) */
+	w->pub.contact = strdup(w->cfg.web_objection_contact);
+	w->pub.base = event_base_new();
+	if (w->pub.contact == NULL || w->pub.base == NULL)
+		return -1;
+	w->pub.db = pgconn_new(w->pub.base, w->dsn, &hooks);
+	w->pub.soon = evtimer_new(w->pub.base, public_on_soon, w);
+	w->pub.tick = event_new(w->pub.base, -1, EV_PERSIST, public_on_tick, w);
+	w->pub.changed = event_new(w->pub.base, -1, 0, public_on_changed, w);
+	w->pub.stop = event_new(w->pub.base, -1, 0, public_on_stop, w);
 	if (w->pub.db == NULL || w->pub.soon == NULL || w->pub.tick == NULL ||
-	    event_add(w->pub.tick, &every) != 0)
+	    w->pub.changed == NULL || w->pub.stop == NULL || event_add(w->pub.tick, &every) != 0)
 		return -1;
 	pgconn_set_application_name(w->pub.db, "dubanweb");
-	pgconn_start(w->pub.db);   /* a failure is logged by the down hook and retried */
+	pgconn_start(w->pub.db);   /* runs once the thread does; failures are retried */
 	return 0;
+}
+
+static void *public_thread(void *arg)
+{
+	struct web *w = arg;
+
+	if (event_base_loop(w->pub.base, EVLOOP_NO_EXIT_ON_EMPTY) < 0)
+		log_event(LOG_ERR, "event=internal error=\"the public pages' loop failed\"");
+	return NULL;
+}
+
+int web_public_run(struct web *w)
+{
+	if (pthread_create(&w->pub.thread, NULL, public_thread, w) != 0)
+		return -1;
+	w->pub.running = true;
+	return 0;
+}
+
+void web_public_halt(struct web *w)
+{
+	if (!w->pub.running)
+		return;
+	event_active(w->pub.stop, EV_READ, 0);   /* taken even before the loop has begun */
+	pthread_join(w->pub.thread, NULL);
+	w->pub.running = false;
 }
 
 void web_public_stop(struct web *w)
 {
+	struct event *evs[4] = { w->pub.soon, w->pub.tick, w->pub.changed, w->pub.stop };
+
+	if (!w->pub.inited)
+		return;
 	w->pub.stopping = true;
 	if (w->pub.db != NULL)
 		pgconn_free(w->pub.db);
-	if (w->pub.soon != NULL)
-		event_free(w->pub.soon);
-	if (w->pub.tick != NULL)
-		event_free(w->pub.tick);
+	for (int i = 0; i < 4; i++)
+		if (evs[i] != NULL)
+			event_free(evs[i]);
+	if (w->pub.base != NULL)
+		event_base_free(w->pub.base);
 	blob_release(w->pub.page);
 	blob_release(w->pub.gz);
+	free(w->pub.contact);
+	pthread_mutex_destroy(&w->pub.lock);
 	memset(&w->pub, 0, sizeof(w->pub));
 }
 
-/* ---- requests (loop thread) ---- */
+/* ---- requests (the public thread) ---- */
 
 /* Whether an Accept-Encoding value accepts gzip: a "gzip" coding without q=0. */
 static bool accepts_gzip(const char *ae)

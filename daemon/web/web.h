@@ -1,6 +1,6 @@
-/* dubanweb's shared state and the contracts between its parts (SPEC §10): the loop thread owns
- * the HTTP servers, the public-page cache (with its own asynchronous connection) and the
- * replies; a small pool of worker threads, each
+/* dubanweb's shared state and the contracts between its parts (SPEC §10): the main loop owns
+ * the console's HTTP server and replies; the public pages have a thread and loop of their own
+ * (with the page cache and its asynchronous connection); a small pool of worker threads, each
  * with its own blocking PostgreSQL connection, runs the database work and the argon2id checks,
  * so the loop never waits on either. */
 #ifndef DUBAN_WEB_H
@@ -9,6 +9,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,9 +51,18 @@ struct web_blob {
 
 struct pgconn;
 
-/* The public-page cache (loop thread only): rendered HTML and its gzip encoding, replaced whole
- * by a refresh on the asynchronous connection db. */
+/* The public pages: their own thread and event loop (base), serving the cache — rendered HTML
+ * and its gzip encoding, replaced whole by a refresh on the asynchronous connection db. All of
+ * it belongs to that thread but contact, which a reload replaces under lock. */
 struct web_public {
+	struct event_base *base;
+	pthread_t thread;
+	bool inited, running;
+	pthread_mutex_t lock;  /* guards contact */
+	char *contact;         /* web.objection_contact as the page shows it */
+	const char *tz;        /* daemon.timezone (a reload keeps its string) */
+	struct event *changed; /* made active by a reload: render again */
+	struct event *stop;    /* made active at stop: leave the loop */
 	struct web_blob *page; /* NULL until the first refresh */
 	struct web_blob *gz;   /* NULL when compression failed */
 	char etag[40], etag_gz[44];
@@ -177,11 +187,15 @@ void web_api_export(struct web_job *j, PGconn *conn);
 
 /* ---- public.c: the public disclosure pages ---- */
 void web_public_request(struct evhttp_request *req, void *arg);
-/* Connects the cache's asynchronous connection (it renders the page once up) and arms the
- * refresh timer; -1 on allocation failure. */
+/* Makes the public loop, its cache's asynchronous connection (it renders the page once up)
+ * and refresh timer; -1 on allocation failure. web_public_run starts its thread (after the
+ * listener is bound to w->pub.base); web_public_halt stops and joins it; web_public_stop
+ * frees everything (after web_public_halt). */
 int web_public_start(struct web *w);
+int web_public_run(struct web *w);
+void web_public_halt(struct web *w);
 void web_public_stop(struct web *w);
-/* Something the public page shows changed (a reload): render it again soon. */
+/* A reload changed web.objection_contact: render the page again (main thread). */
 void web_public_changed(struct web *w);
 
 /* ---- reload.c: SIGHUP ---- */
