@@ -307,15 +307,15 @@ static void public_refresh_now(struct web *w, const char *why)
 
 static void public_on_soon(evutil_socket_t fd, short what, void *arg)
 {
-	(void)fd;
-	(void)what;
 	struct web *w = arg;
 
+	(void)fd;
+	(void)what;
 	public_request_refresh(w, w->pub.soon_why);
 }
 
 /* A refresh now, or after the one running, or once WEB_PUBLIC_GAP has passed since the last;
- * why (a static string) is logged with it: start, wake, tick, reload. */
+ * why (a static string) is logged with it: connect, wake, tick, reload. */
 static void public_request_refresh(struct web *w, const char *why)
 {
 	double wait;
