@@ -314,6 +314,12 @@ static void public_on_soon(evutil_socket_t fd, short what, void *arg)
 	public_request_refresh(w, w->pub.soon_why);
 }
 
+/* The reason to log for two requests made one: a timer's tick gives way to any other. */
+static const char *why_merge(const char *pending, const char *why)
+{
+	return pending == NULL || strcmp(pending, "tick") == 0 ? why : pending;
+}
+
 /* A refresh now, or after the one running, or once WEB_PUBLIC_GAP has passed since the last;
  * why (a static string) is logged with it: connect, wake, tick, reload. */
 static void public_request_refresh(struct web *w, const char *why)
@@ -323,15 +329,19 @@ static void public_request_refresh(struct web *w, const char *why)
 	if (w->pub.db == NULL || w->pub.stopping || !pgconn_is_up(w->pub.db))
 		return;
 	if (w->pub.refreshing) {
+		w->pub.dirty_why = why_merge(w->pub.dirty ? w->pub.dirty_why : NULL, why);
 		w->pub.dirty = true;
-		w->pub.dirty_why = why;
 		return;
 	}
 	wait = w->pub.last_start + WEB_PUBLIC_GAP - web_mono();
 	if (wait > 0) {
 		struct timeval tv = { (time_t)wait, (suseconds_t)((wait - (double)(time_t)wait) * 1e6) };
+		if (evtimer_pending(w->pub.soon, NULL)) {
+			w->pub.soon_why = why_merge(w->pub.soon_why, why);
+			return;
+		}
 		w->pub.soon_why = why;
-		if (!evtimer_pending(w->pub.soon, NULL) && evtimer_add(w->pub.soon, &tv) != 0)
+		if (evtimer_add(w->pub.soon, &tv) != 0)
 			log_event(LOG_ERR, "event=internal error=\"cannot arm the public page timer\"");
 		return;
 	}
