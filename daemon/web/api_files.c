@@ -203,9 +203,9 @@ static int base_argv(struct web_job *j, char **argv, char *ctl, size_t ctllen, c
 		return -1;
 	clock_format(clock_now(), now, 64);
 	argv[n++] = ctl;
-	if (j->w->cfg.path != NULL) {
+	if (j->w->config_read != NULL) {
 		argv[n++] = "--config";
-		argv[n++] = j->w->cfg.path;
+		argv[n++] = (char *)j->w->config_read;
 	}
 	if (j->w->dsn_override != NULL) {
 		argv[n++] = "--dsn";

@@ -80,6 +80,7 @@ static int load_config(struct web *w, const struct options *o)
 		fprintf(stderr, "dubanweb: bad --now/DUBAN_NOW: %s\n", err);
 		return EX_USAGE;
 	}
+	w->config_read = w->cfg.path;
 	w->dsn = o->dsn != NULL ? o->dsn : w->cfg.dsn;
 	w->dsn_override = o->dsn;
 	if (!db_dsn_valid(w->dsn)) {

@@ -82,6 +82,8 @@ struct web {
 	const char *dsn;       /* --dsn, else cfg.dsn */
 	const char *dsn_override; /* --dsn, passed on to dubanctl for imports */
 	const char *config_file;  /* the file read at start and at each SIGHUP (NULL: defaults) */
+	const char *config_read;  /* cfg.path as at start, for worker threads (a reload keeps the
+				   * string but rewrites cfg) */
 	bool config_must_exist;
 	atomic_bool secure_cookie; /* web.base_url is https (a reload may change it) */
 	struct evhttp *console;
