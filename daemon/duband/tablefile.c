@@ -8,6 +8,7 @@
 #include "duban/daemon_core.h"
 #include "duban/daemon_httpc.h"
 #include "duban/log.h"
+#include "duban/sibling.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -79,23 +80,6 @@ char *tablefile_upload_url(const char *url)
 		     *query != '\0' ? "&" : "") < 0)
 		return NULL;
 	return out;
-}
-
-/* dubanctl beside this binary (they are installed and built together). */
-static int tablefile_ctl_path(char *out, size_t len)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n <= 0)
-		return -1;
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash == NULL)
-		return -1;
-	*slash = '\0';
-	return snprintf(out, len, "%s/dubanctl", self) < (int)len ? 0 : -1;
 }
 
 static void tablefile_remove_files(struct tablefile *t)
@@ -353,7 +337,7 @@ static int tablefile_spawn(struct tablefile *t, const char *table)
 	posix_spawn_file_actions_t fa;
 	struct duband *d = t->d;
 
-	if (tablefile_ctl_path(ctl, sizeof(ctl)) != 0 || pipe2(fds, O_CLOEXEC) != 0)
+	if (sibling_path("dubanctl", ctl, sizeof(ctl)) != 0 || pipe2(fds, O_CLOEXEC) != 0)
 		return -1;
 	clock_format(clock_now(), now, sizeof(now));
 	argv[n++] = ctl;

@@ -9,6 +9,7 @@
 #include "web.h"
 #include "duban/clock.h"
 #include "duban/log.h"
+#include "duban/sibling.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,23 +23,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-/* dubanctl beside this binary (they are installed and built together). */
-static int dubanctl_path(char *out, size_t len)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n <= 0)
-		return -1;
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash == NULL)
-		return -1;
-	*slash = '\0';
-	return snprintf(out, len, "%s/dubanctl", self) < (int)len ? 0 : -1;
-}
 
 static int write_file(const char *path, const char *data, size_t len)
 {
@@ -199,7 +183,7 @@ static int base_argv(struct web_job *j, char **argv, char *ctl, size_t ctllen, c
 {
 	int n = 0;
 
-	if (dubanctl_path(ctl, ctllen) != 0)
+	if (sibling_path("dubanctl", ctl, ctllen) != 0)
 		return -1;
 	clock_format(clock_now(), now, 64);
 	argv[n++] = ctl;
