@@ -2,8 +2,9 @@
 -- The statutory tables of SPEC §11 (`dubanctl export TABLE`, scheduled tables): one
 -- set-based query per table. Each function takes the unit (id as text, or NULL for all)
 -- and the period (or NULL), and returns a boolean (true: the 合计 row) followed by the
--- table's cells as text, in the seeds' column order, rows in their final order. The C side
--- (daemon/ctl/export_tables.c) holds the headers and the cell types.
+-- table's cells as text, in the seeds' column order, rows in their final order (a list of
+-- units as their ids, which the C side names). The C side (daemon/ctl/export_tables.c) holds
+-- the headers and the cell types.
 
 -- Level and 办理状态 as the office writes them.
 CREATE OR REPLACE FUNCTION duban.level_zh(p_level text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -20,10 +21,9 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- 台账: every problem (of the unit), in ledger order; re-importable by `problem import`.
--- Streams in id order (the primary key's index, no sort) with bounded memory; the supervisors'
--- names are joined by their position in supervisor_ids (the first three: joins the planner
--- memoizes over the few units, no query per row), and only a longer list, which the office
--- rarely writes, is spelled out by a subquery.
+-- Streams in id order (the primary key's index, no sort) with bounded memory. 监管责任单位 is
+-- given as the supervisors' ids (supervisor_ids, an int[] in their order): `dubanctl export`
+-- writes the names, read once per export (daemon/ctl/export_names.c), instead of a join per row.
 CREATE OR REPLACE FUNCTION duban.export_ledger(p_unit text, p_period text)
 RETURNS TABLE (total boolean, no text, ref text, level text, source text, category text,
                title text, location text, unit text, supervisors text, deadline text,
@@ -31,18 +31,11 @@ RETURNS TABLE (total boolean, no text, ref text, level text, source text, catego
                contact text)
 LANGUAGE sql STABLE AS $$
   SELECT false, (row_number() OVER (ORDER BY p.id))::text, p.ref, duban.level_zh(p.level),
-         p.source, p.category, p.title, p.location, u.name,
-         CASE WHEN cardinality(p.supervisor_ids) BETWEEN 1 AND 3 THEN concat_ws('、', s1.name, s2.name, s3.name)
-              ELSE (SELECT string_agg(s.name, '、' ORDER BY x.ord)
-                      FROM unnest(p.supervisor_ids) WITH ORDINALITY x(id, ord)
-                      JOIN duban.units s ON s.id = x.id) END,
+         p.source, p.category, p.title, p.location, u.name, p.supervisor_ids::text,
          p.deadline::text, p.measures, p.target, p.progress::text,
          duban.handling_zh(p.status, p.stage_done), p.closed_on::text, p.contact
     FROM duban.problems p
     JOIN duban.units u ON u.id = p.unit_id
-    LEFT JOIN duban.units s1 ON s1.id = p.supervisor_ids[1]
-    LEFT JOIN duban.units s2 ON s2.id = p.supervisor_ids[2]
-    LEFT JOIN duban.units s3 ON s3.id = p.supervisor_ids[3]
    WHERE p_unit IS NULL OR p.unit_id = p_unit::int
    ORDER BY p.id
 $$;

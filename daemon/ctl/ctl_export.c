@@ -1,7 +1,7 @@
 /* dubanctl export TABLE [--period P] [--unit U] --out FILE: writes a statutory table
  * (SPEC §11) as .xlsx or .csv. The rows come from the table's SQL function through a
  * cursor in one read transaction, a batch at a time, straight into the file: memory
- * stays flat however large the ledger. */
+ * stays flat however large the ledger (unit names, read once, are the one lookup). */
 #include "ctl.h"
 #include "ctl_util.h"
 #include "export.h"
@@ -16,7 +16,8 @@ static const char usage[] = "export TABLE [--period P] [--unit U] --out FILE.xls
 #define EXPORT_BATCH "FETCH FORWARD 5000 FROM duban_export"
 
 /* Writes the rows of one fetched batch; 0 or a sysexits code. */
-static int export_batch(struct tab_out *t, const struct export_table *tb, PGresult *res)
+static int export_batch(struct tab_out *t, const struct export_table *tb, PGresult *res,
+			struct export_names *names)
 {
 	const char *cells[32];
 	char err[512];
@@ -30,6 +31,10 @@ static int export_batch(struct tab_out *t, const struct export_table *tb, PGresu
 
 		for (int i = 0; i < tb->ncols; i++)
 			cells[i] = PQgetisnull(res, r, i + 1) ? NULL : PQgetvalue(res, r, i + 1);
+		if (names != NULL && cells[tb->names_cell - 1] != NULL &&
+		    (cells[tb->names_cell - 1] = export_names_join(names, cells[tb->names_cell - 1]))
+		    == NULL)
+			return ctl_fail(EX_SOFTWARE, "out of memory");
 		if (tab_row(t, cells, total, err, sizeof(err)) != 0)
 			return ctl_fail(EX_SOFTWARE, "export %s: %s", tb->name, err);
 	}
@@ -41,6 +46,7 @@ static int export_rows(struct ctl *c, struct tab_out *t, const struct export_tab
 		       const char *unit, const char *period)
 {
 	const char *params[2] = {unit, period};
+	struct export_names *names = NULL;
 	char sql[512];
 	PGresult *res = NULL;
 	int rc;
@@ -50,6 +56,8 @@ static int export_rows(struct ctl *c, struct tab_out *t, const struct export_tab
 	PQclear(res);
 	res = NULL;
 	snprintf(sql, sizeof(sql), "DECLARE duban_export NO SCROLL CURSOR FOR %s", tb->sql);
+	if (rc == 0 && tb->names_cell > 0)
+		rc = export_names_load(c, &names);
 	if (rc == 0)
 		rc = ctl_run(c, &res, sql, 2, params);
 	PQclear(res);
@@ -62,9 +70,10 @@ static int export_rows(struct ctl *c, struct tab_out *t, const struct export_tab
 			PQclear(res);
 			break;
 		}
-		rc = export_batch(t, tb, res);
+		rc = export_batch(t, tb, res, names);
 		PQclear(res);
 	}
+	export_names_free(names);
 	return rc;
 }
 

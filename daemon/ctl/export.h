@@ -16,6 +16,9 @@ struct export_table {
 	 * (a 合计 row) then ncols text cells per row, in order. */
 	const char *sql;
 	enum export_period period;
+	/* 1-based cell whose SQL value is unit ids as an int[] ("{12,7}"), written as the units'
+	 * names joined by 、 in that order (export_names_join); 0: none */
+	int names_cell;
 };
 
 /* The table of that name, or NULL. */
@@ -23,5 +26,17 @@ const struct export_table *export_table_find(const char *name);
 
 /* The table names, space-separated, for messages. */
 const char *export_table_names(void);
+
+struct ctl;
+struct export_names;
+
+/* Reads every unit's name (in the caller's transaction); 0 or a sysexits code (printed). */
+int export_names_load(struct ctl *c, struct export_names **out);
+
+/* The names of the unit ids in ids ("{12,7}") joined by 、, in a buffer of m valid until the
+ * next call; NULL for NULL ids or when out of memory. */
+const char *export_names_join(struct export_names *m, const char *ids);
+
+void export_names_free(struct export_names *m);
 
 #endif

@@ -50,15 +50,15 @@ static const struct tab_col closure_cols[] = {
 
 static const struct export_table tables[] = {
 	{"ledger", "台账", ledger_cols, N(ledger_cols),
-	 "SELECT * FROM duban.export_ledger($1, $2)", EXPORT_NO_PERIOD},
+	 "SELECT * FROM duban.export_ledger($1, $2)", EXPORT_NO_PERIOD, 9},
 	{"attachment1", "附件1", attachment1_cols, N(attachment1_cols),
-	 "SELECT * FROM duban.export_attachment1($1, $2)", EXPORT_NO_PERIOD},
+	 "SELECT * FROM duban.export_attachment1($1, $2)", EXPORT_NO_PERIOD, 0},
 	{"attachment2", "附件2", attachment2_cols, N(attachment2_cols),
-	 "SELECT * FROM duban.export_attachment2($1, $2)", EXPORT_NO_PERIOD},
+	 "SELECT * FROM duban.export_attachment2($1, $2)", EXPORT_NO_PERIOD, 0},
 	{"bulletin", "通报", bulletin_cols, N(bulletin_cols),
-	 "SELECT * FROM duban.export_bulletin($1, $2)", EXPORT_PERIOD_OPTIONAL},
+	 "SELECT * FROM duban.export_bulletin($1, $2)", EXPORT_PERIOD_OPTIONAL, 0},
 	{"closure", "销号情况", closure_cols, N(closure_cols),
-	 "SELECT * FROM duban.export_closure($1, $2)", EXPORT_NO_PERIOD},
+	 "SELECT * FROM duban.export_closure($1, $2)", EXPORT_NO_PERIOD, 0},
 };
 
 const struct export_table *export_table_find(const char *name)
