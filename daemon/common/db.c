@@ -129,7 +129,11 @@ PGconn *db_connect(const char *dsn, char *err, size_t errlen)
 PGresult *db_query(PGconn *c, const char *sql, int nparams, const char *const *params,
 		   char *err, size_t errlen)
 {
-	PGresult *r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+	return db_check(c, PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0), err, errlen);
+}
+
+PGresult *db_check(PGconn *c, PGresult *r, char *err, size_t errlen)
+{
 	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	const char *state;
 

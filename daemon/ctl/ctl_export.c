@@ -1,12 +1,16 @@
 /* dubanctl export TABLE [--period P] [--unit U] --out FILE: writes a statutory table
  * (SPEC §11) as .xlsx or .csv. The rows come from the table's SQL function through a
- * cursor in one read transaction, a batch at a time, straight into the file: memory
- * stays flat however large the ledger (unit names, read once, are the one lookup). */
+ * cursor in one read transaction, a batch at a time (the next one asked for before the
+ * current one is written, so the server works while the file is written), straight into the
+ * file: memory stays flat however large the ledger (unit names, read once, are the one
+ * lookup). */
 #include "ctl.h"
 #include "ctl_util.h"
 #include "export.h"
+#include "duban/db.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +45,67 @@ static int export_batch(struct tab_out *t, const struct export_table *tb, PGresu
 	return 0;
 }
 
+/* Asks for the next batch without waiting for it: the server makes it while this one is
+ * written. 0, or a sysexits code (printed). */
+static int export_fetch_send(struct ctl *c)
+{
+	if (PQsendQuery(c->conn, EXPORT_BATCH) == 1)
+		return 0;
+	return ctl_fail(EX_UNAVAILABLE, "database unavailable: %s", PQerrorMessage(c->conn));
+}
+
+/* The batch asked for; *out NULL on error (printed, the code returned). */
+static int export_fetch_get(struct ctl *c, PGresult **out)
+{
+	PGresult *r, *res = NULL;
+	char err[1024];
+	int code;
+
+	while ((r = PQgetResult(c->conn)) != NULL) {
+		if (res == NULL)
+			res = r;
+		else
+			PQclear(r);
+	}
+	*out = db_check(c->conn, res, err, sizeof(err));
+	if (*out != NULL)
+		return 0;
+	code = PQstatus(c->conn) != CONNECTION_OK ? EX_UNAVAILABLE : ctl_db_error_code();
+	if (code == EX_UNAVAILABLE)
+		return ctl_fail(code, "database unavailable: %s", err);
+	return ctl_fail(code, "%s", err);
+}
+
+/* Fetches batch after batch, asking for the next before writing the current one. */
+static int export_stream(struct ctl *c, struct tab_out *t, const struct export_table *tb,
+			 struct export_names *names)
+{
+	PGresult *res = NULL;
+	int rc = export_fetch_send(c);
+	bool pending = rc == 0;
+
+	while (rc == 0) {
+		rc = export_fetch_get(c, &res);
+		pending = false;
+		if (rc != 0 || PQntuples(res) == 0)
+			break;
+		rc = export_fetch_send(c);
+		pending = rc == 0;
+		if (rc == 0)
+			rc = export_batch(t, tb, res, names);
+		PQclear(res);
+		res = NULL;
+	}
+	PQclear(res);
+	if (pending) { /* a batch asked for, not wanted any more: read it before rolling back */
+		PGresult *r;
+
+		while ((r = PQgetResult(c->conn)) != NULL)
+			PQclear(r);
+	}
+	return rc;
+}
+
 /* Streams the table's rows into t through a cursor. */
 static int export_rows(struct ctl *c, struct tab_out *t, const struct export_table *tb,
 		       const char *unit, const char *period)
@@ -61,18 +126,8 @@ static int export_rows(struct ctl *c, struct tab_out *t, const struct export_tab
 	if (rc == 0)
 		rc = ctl_run(c, &res, sql, 2, params);
 	PQclear(res);
-	while (rc == 0) {
-		res = NULL;
-		rc = ctl_run(c, &res, EXPORT_BATCH, 0, NULL);
-		if (rc != 0)
-			break;
-		if (PQntuples(res) == 0) {
-			PQclear(res);
-			break;
-		}
-		rc = export_batch(t, tb, res, names);
-		PQclear(res);
-	}
+	if (rc == 0)
+		rc = export_stream(c, t, tb, names);
 	export_names_free(names);
 	return rc;
 }

@@ -30,6 +30,11 @@ void db_mask_password(const char *dsn, char *text, size_t n);
 PGresult *db_query(PGconn *c, const char *sql, int nparams, const char *const *params,
 		   char *err, size_t errlen);
 
+/* Checks a result as db_query checks its own (e.g. one from PQgetResult after PQsendQuery):
+ * r when it holds rows or succeeded, else NULL with r freed, the server's message in err and
+ * its SQLSTATE in db_last_sqlstate(). */
+PGresult *db_check(PGconn *c, PGresult *r, char *err, size_t errlen);
+
 /* Runs a statement whose result is not needed; 0 or -1 with err. */
 int db_exec(PGconn *c, const char *sql, int nparams, const char *const *params,
 	    char *err, size_t errlen);
