@@ -116,8 +116,11 @@ static int export_rows(struct ctl *c, struct tab_out *t, const struct export_tab
 	PGresult *res = NULL;
 	int rc;
 
-	/* a streamed plan gains nothing from JIT, which costs about a second to compile it */
-	rc = ctl_run(c, &res, "SET LOCAL jit = off", 0, NULL);
+	/* every row is read: plan for all of them, not for the first tenth (a cursor's default,
+	 * which took attachment1 through the units one by one: 7.7 s instead of 2.3 s at 1M);
+	 * a streamed plan gains nothing from JIT, which costs about a second to compile it */
+	rc = ctl_run(c, &res, "SELECT set_config('cursor_tuple_fraction', '1', true),"
+		     " set_config('jit', 'off', true)", 0, NULL);
 	PQclear(res);
 	res = NULL;
 	snprintf(sql, sizeof(sql), "DECLARE duban_export NO SCROLL CURSOR FOR %s", tb->sql);
