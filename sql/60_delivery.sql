@@ -17,7 +17,10 @@ CREATE OR REPLACE FUNCTION duban.channel_burst(p_kind text, p_rate int) RETURNS 
               ELSE greatest(1, duban.channel_rate(p_kind, p_rate) / 60) END
 $$;
 
--- Claims the notices deliverable at p_now (ledger clock): pending, due, not leased by a live
+-- Claims the notices deliverable at p_now (ledger clock): pending, due (a notice never tried is
+-- due at once, whatever the clock of the process that made it said: a dubanctl or dubanweb whose
+-- pinned clock has run on ahead of this daemon's must not hold it back; a retry is due at
+-- next_attempt_at, its back-off), not leased by a live
 -- claimer, in the delivery window [p_window_start, p_window_end) (minutes after local
 -- midnight in p_tz) and on a working day when p_workdays_only, on channels that are not
 -- paused, that no live claimer is working on (one claimer per channel at a time), and that have
@@ -70,7 +73,7 @@ BEGIN
     SELECT n.id, n.channel_id, n.urgency
       FROM duban.notices n
       JOIN duban.channels c ON c.id = n.channel_id
-     WHERE n.status = 'pending' AND n.next_attempt_at <= p_now
+     WHERE n.status = 'pending' AND (n.attempts = 0 OR n.next_attempt_at <= p_now)
        AND (c.paused_until IS NULL OR c.paused_until <= clock_timestamp())
        AND (n.claimed_until IS NULL OR n.claimed_until < clock_timestamp()
             OR n.claimed_pid IS NULL OR n.claimed_pid NOT IN (SELECT l.pid FROM live l))
@@ -253,7 +256,8 @@ BEGIN
     RETURN NULL;
   END IF;
   WITH pend AS (
-    SELECT n.channel_id, min(n.next_attempt_at) AS due
+    SELECT n.channel_id, min(CASE WHEN n.attempts = 0 THEN p_now  -- never tried: due at once
+                                  ELSE n.next_attempt_at END) AS due
       FROM duban.notices n
      WHERE n.status = 'pending'
        AND (n.claimed_until IS NULL OR n.claimed_until < clock_timestamp())
