@@ -45,7 +45,7 @@ int parse_bool(const char *s, int def, int *out, char *err, size_t errlen)
     static const struct parse_alias t[] = {
         {"yes", "1"}, {"y", "1"},   {"true", "1"},  {"1", "1"}, {"是", "1"}, {"no", "0"},
         {"n", "0"},   {"false", "0"}, {"0", "0"}, {"否", "0"}, {NULL, NULL}};
-    const char *b, *canon;
+    const char *b, *canon = "0"; /* set by parse_word() on success */
     size_t n;
 
     parse_trim(s, &b, &n);
