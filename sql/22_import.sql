@@ -18,8 +18,9 @@ BEGIN
   END IF;
   -- the columns the rules filter, join and group on; the long texts (title, measures …) would
   -- cost most of the time and help no plan
-  ANALYZE duban.problems (status, unit_id, source, deadline, progress, ladder_due, ladder_next_on,
+  ANALYZE duban.problems (status, unit_id, source, deadline, progress, ladder_due,
                           acceptance_next_on, applied_on, accepted_on, closed_on, created_at);
+  ANALYZE duban.ladders;
   ANALYZE duban.progress_notes;
   RETURN true;
 END $$;

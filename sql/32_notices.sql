@@ -77,13 +77,30 @@ LANGUAGE sql SET jit = off AS $$
                                  'role', duban.notice_role(ru, p)),
            duban.notice_urgency(f.type, f.payload)
       FROM unnest(p_facts) f
-     CROSS JOIN LATERAL (SELECT DISTINCT r FROM unnest(f.recipients) r WHERE r IS NOT NULL) r
-      JOIN duban.units ru ON ru.id = r.r
+     CROSS JOIN LATERAL unnest(f.recipients) WITH ORDINALITY r(r, ord)  -- each recipient once:
+      JOIN duban.units ru ON ru.id = r.r                   -- its first place in the list
       JOIN duban.channels c ON c.unit_id = ru.id
       LEFT JOIN duban.problems p ON p.id = f.problem_id
       LEFT JOIN duban.units lu ON lu.id = p.supervisor_ids[1]
+     WHERE array_position(f.recipients[1:r.ord - 1], r.r) IS NULL
     ON CONFLICT (key) DO NOTHING
     RETURNING 1
   )
   SELECT count(*)::int FROM made
 $$;
+
+-- A channel deleted by hand (duban itself never deletes channels or units) takes its notices
+-- with it. notices has no foreign key to channels (migration 012: its per-row check cost a
+-- large sweep as much as writing the notices), so this trigger does the cascade, set-based.
+-- It first takes a lock that waits for every transaction writing notices and holds off new
+-- ones until the delete commits: a sweep cannot add a notice for the channel afterwards (its
+-- next statement sees the channel gone).
+CREATE OR REPLACE FUNCTION duban.channels_notices_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  LOCK TABLE duban.notices IN SHARE ROW EXCLUSIVE MODE;
+  DELETE FROM duban.notices n WHERE n.channel_id IN (SELECT o.id FROM old_rows o);
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER channels_notices_cascade AFTER DELETE ON duban.channels
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+  EXECUTE FUNCTION duban.channels_notices_cascade();

@@ -1,6 +1,7 @@
 -- sql/40_ladder.sql
 -- The rectification ladder 提示 -> 警示 -> 督办 -> 约谈 (SPEC §7a): the state kept on every write
--- to a problem (due date D, next check date), and the sweep that raises due problems a stage.
+-- to a problem (due date D on the problem; stage and next check date in duban.ladders), and the
+-- sweep that raises due problems a stage.
 
 CREATE OR REPLACE FUNCTION duban.stage_name(p_stage int) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT (ARRAY['prompt', 'warn', 'supervise', 'interview'])[p_stage]
@@ -50,6 +51,8 @@ LANGUAGE sql STABLE AS $$
     ELSE p_deadline END
 $$;
 
+-- Before a problem is written: its due date D, the acceptance state reset when it is not
+-- applied, updated_at. The ladder itself is kept in duban.ladders (problems_ladder_sync below).
 CREATE OR REPLACE FUNCTION duban.problems_ladder_state() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.long_term THEN
@@ -57,22 +60,9 @@ BEGIN
   ELSE
     NEW.ladder_due := NEW.deadline;   -- the common case, without a query
   END IF;
-  IF TG_OP = 'INSERT' OR NEW.ladder_due IS DISTINCT FROM OLD.ladder_due
-     OR (OLD.status = 'closed' AND NEW.status = 'rectifying') THEN
-    -- a new D starts a fresh ladder
-    NEW.ladder_stage := 0;
-    NEW.supervise_first_on := NULL;
-    NEW.supervise_cycle := 0;
-  END IF;
   IF NEW.status <> 'applied' THEN
     NEW.acceptance_stage := 0;
     NEW.acceptance_cycle := 0;
-  END IF;
-  IF NEW.status = 'rectifying' THEN
-    NEW.ladder_next_on := duban.ladder_next(NEW.ladder_stage, NEW.ladder_due, NEW.progress,
-                                            NEW.supervise_first_on, NEW.supervise_cycle);
-  ELSE
-    NEW.ladder_next_on := NULL;       -- off the ladder (the index only holds rectifying rows)
   END IF;
   IF TG_OP = 'UPDATE' THEN
     NEW.updated_at := duban.now();
@@ -81,18 +71,62 @@ BEGIN
 END $$;
 
 -- On UPDATE only when a column it derives from (or a user-facing one: updated_at) is set; the
--- sweeps, which set only the ladder or acceptance state, write ladder_next_on themselves.
+-- sweeps, which set only the acceptance state or the ladders table, do not pass here.
 CREATE OR REPLACE TRIGGER problems_ladder_state BEFORE UPDATE OF
     ref, level, source, category, title, location, unit_id, supervisor_ids, deadline, long_term,
     measures, target, progress, status, applied_on, accepted_on, closed_on, ladder_due,
     stage_done, contact, verified, ordered, penalized, fine, investigated, detained_admin,
     detained_criminal, interviewed, accountable
   ON duban.problems FOR EACH ROW EXECUTE FUNCTION duban.problems_ladder_state();
--- A bulk import (import_id set) writes the state itself, set-based: its new problems have no milestones, so D is the deadline and the
--- stage 0 (duban.ladder_first_check); no per-row trigger runs on that path.
+-- A bulk import (import_id set) writes D itself, set-based, and the ladders rows of its open
+-- problems in the same statement (daemon/ctl/import_problem_sql.c): no per-row trigger runs
+-- on that path.
 CREATE OR REPLACE TRIGGER problems_ladder_state_insert BEFORE INSERT ON duban.problems
   FOR EACH ROW WHEN (NEW.import_id IS NULL) EXECUTE FUNCTION duban.problems_ladder_state();
 
+-- After a problem is written: its ladder row. A new D (a new deadline, a milestone met or
+-- added) or a reopening starts a fresh ladder (stage 0); otherwise the stage stays and only
+-- the next check date follows the problem (its progress decides the warn date). Off the ladder
+-- (next_on NULL) when the problem is not rectifying.
+CREATE OR REPLACE FUNCTION duban.problems_ladder_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  v_fresh boolean := TG_OP = 'INSERT' OR NEW.ladder_due IS DISTINCT FROM OLD.ladder_due
+                     OR (OLD.status = 'closed' AND NEW.status = 'rectifying');
+  v_on    boolean := NEW.status = 'rectifying';
+BEGIN
+  INSERT INTO duban.ladders AS l (problem_id, next_on)
+  VALUES (NEW.id, CASE WHEN v_on THEN duban.ladder_next(0, NEW.ladder_due, NEW.progress, NULL, 0) END)
+  ON CONFLICT (problem_id) DO UPDATE
+     SET stage = CASE WHEN v_fresh THEN 0 ELSE l.stage END,
+         supervise_first_on = CASE WHEN v_fresh THEN NULL ELSE l.supervise_first_on END,
+         supervise_cycle = CASE WHEN v_fresh THEN 0 ELSE l.supervise_cycle END,
+         next_on = CASE WHEN NOT v_on THEN NULL
+                        WHEN v_fresh THEN EXCLUDED.next_on
+                        ELSE duban.ladder_next(l.stage, NEW.ladder_due, NEW.progress,
+                                               l.supervise_first_on, l.supervise_cycle) END;
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER problems_ladder_sync AFTER UPDATE OF
+    deadline, long_term, progress, status, ladder_due
+  ON duban.problems FOR EACH ROW EXECUTE FUNCTION duban.problems_ladder_sync();
+CREATE OR REPLACE TRIGGER problems_ladder_sync_insert AFTER INSERT ON duban.problems
+  FOR EACH ROW WHEN (NEW.import_id IS NULL) EXECUTE FUNCTION duban.problems_ladder_sync();
+
+-- The next check dates of every problem on the ladder, recomputed after a ladder.* policy
+-- change (`dubanctl policy set`). Returns how many moved.
+CREATE OR REPLACE FUNCTION duban.ladder_replan() RETURNS int LANGUAGE plpgsql SET jit = off AS $$
+DECLARE v_n int;
+BEGIN
+  UPDATE duban.ladders l
+     SET next_on = duban.ladder_next(l.stage, p.ladder_due, p.progress, l.supervise_first_on,
+                                     l.supervise_cycle)
+    FROM duban.problems p
+   WHERE p.id = l.problem_id AND l.next_on IS NOT NULL AND p.status = 'rectifying'
+     AND l.next_on IS DISTINCT FROM duban.ladder_next(l.stage, p.ladder_due, p.progress,
+                                                      l.supervise_first_on, l.supervise_cycle);
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  RETURN v_n;
+END $$;
 
 -- jit off: on a large ledger the planner's estimates would JIT-compile every call
 -- (tens of ms) for what is an index range scan returning few rows.
@@ -111,15 +145,16 @@ DECLARE
   v_facts   duban.notice_fact[];
 BEGIN
   -- the idle sweep: one probe of the partial index, no plan of the statement below
-  IF NOT EXISTS (SELECT 1 FROM duban.problems WHERE status = 'rectifying' AND ladder_next_on <= v_today) THEN
+  IF NOT EXISTS (SELECT 1 FROM duban.ladders WHERE next_on <= v_today) THEN
     RETURN 0;
   END IF;
   WITH due AS (
-    SELECT p.id, p.ladder_due AS d, p.ladder_stage AS old_stage, p.progress,
-           p.supervise_first_on AS first, p.supervise_cycle AS old_cycle
-      FROM duban.problems p
-     WHERE p.status = 'rectifying' AND p.ladder_next_on <= v_today
-       FOR UPDATE SKIP LOCKED
+    SELECT l.problem_id AS id, p.ladder_due AS d, l.stage AS old_stage, p.progress,
+           l.supervise_first_on AS first, l.supervise_cycle AS old_cycle
+      FROM duban.ladders l
+      JOIN duban.problems p ON p.id = l.problem_id
+     WHERE l.next_on <= v_today AND p.status = 'rectifying'
+       FOR UPDATE OF l SKIP LOCKED
   ), staged AS (
     SELECT due.*, greatest(old_stage, CASE
              WHEN v_today > d + v_late AND first IS NOT NULL AND first <= v_today - v_after THEN 4
@@ -135,17 +170,19 @@ BEGIN
                 ELSE old_cycle END AS new_cycle
       FROM staged
   ), upd AS (
-    UPDATE duban.problems p
-       SET ladder_stage = x.new_stage, supervise_first_on = x.new_first, supervise_cycle = x.new_cycle,
-           ladder_next_on = duban.ladder_next_at(x.new_stage, x.d, x.progress, x.new_first, x.new_cycle,
-                                                 v_prompt, v_warn, v_warn_p, v_repeat0, v_late, v_after)
+    UPDATE duban.ladders l
+       SET stage = x.new_stage, supervise_first_on = x.new_first, supervise_cycle = x.new_cycle,
+           next_on = duban.ladder_next_at(x.new_stage, x.d, x.progress, x.new_first, x.new_cycle,
+                                          v_prompt, v_warn, v_warn_p, v_repeat0, v_late, v_after)
       FROM decided x
-     WHERE p.id = x.id
-    RETURNING p.id, p.ref, p.title, p.unit_id, p.supervisor_ids, p.progress, p.deadline,
-              x.d, x.old_stage, x.new_stage, x.old_cycle, x.new_cycle
+     WHERE l.problem_id = x.id
+    RETURNING l.problem_id AS id, x.d, x.progress, x.old_stage, x.new_stage, x.old_cycle,
+              x.new_cycle
   ), fired AS (
-    SELECT upd.*, CASE WHEN new_stage = 3 THEN new_cycle ELSE 1 END AS cycle
+    SELECT upd.*, p.ref, p.title, p.unit_id, p.supervisor_ids, p.deadline,
+           CASE WHEN new_stage = 3 THEN new_cycle ELSE 1 END AS cycle
       FROM upd
+      JOIN duban.problems p ON p.id = upd.id
      WHERE new_stage > old_stage OR (new_stage = 3 AND new_cycle > old_cycle)
   ), history AS (
     INSERT INTO duban.history (problem_id, actor, action, detail)

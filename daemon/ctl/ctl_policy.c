@@ -26,8 +26,7 @@ int cmd_policy_show(struct ctl *c)
 static int refresh_ladder(struct ctl *c)
 {
 	PGresult *r;
-	int rc = ctl_run(c, &r, "UPDATE duban.problems SET ladder_due = ladder_due"
-			 " WHERE status = 'rectifying'", 0, NULL);
+	int rc = ctl_run(c, &r, "SELECT duban.ladder_replan()", 0, NULL);
 
 	if (rc == 0)
 		PQclear(r);

@@ -9,6 +9,7 @@
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char imp_problem_stage_sql[] =
@@ -59,13 +60,14 @@ static const char progress_note_sql[] =
 	" WHERE pid IS NOT NULL AND progress IS NOT NULL AND progress <> old_progress";
 
 /* New problems, set-based: with import_id ($1) set, no per-row trigger runs (sql/40_ladder.sql,
- * sql/20_history.sql): the ladder state is written here with duban.ladder_first_check(), and
- * the creation is recorded once, in duban.imports (import_sql). */
+ * sql/20_history.sql): D and the ladders rows of the open ones (stage 0, the first check from
+ * duban.ladder_first_check()) are written here in the same statement, and the creation is
+ * recorded once, in duban.imports (import_sql). Its one row: how many problems it added. */
 static const char insert_sql[] =
-	"INSERT INTO duban.problems (ref, level, source, category, title, location, unit_id,"
+	"WITH ins AS (INSERT INTO duban.problems (ref, level, source, category, title, location, unit_id,"
 	" supervisor_ids, deadline, long_term, measures, target, progress, status, closed_on,"
 	" stage_done, contact, verified, ordered, penalized, fine, investigated, detained_admin,"
-	" detained_criminal, interviewed, accountable, import_id, ladder_due, ladder_next_on)"
+	" detained_criminal, interviewed, accountable, import_id, ladder_due)"
 	" SELECT s.ref, s.level, coalesce(s.source, ''), coalesce(s.category, ''), s.title,"
 	" coalesce(s.location, ''), s.unit_id, s.supervisor_ids, s.deadline,"
 	" coalesce(s.long_term, false), coalesce(s.measures, ''), coalesce(s.target, ''),"
@@ -73,11 +75,16 @@ static const char insert_sql[] =
 	" coalesce(s.contact, ''), s.verified, coalesce(s.ordered, 0), coalesce(s.penalized, 0),"
 	" coalesce(s.fine, 0), coalesce(s.investigated, 0), coalesce(s.detained_admin, 0),"
 	" coalesce(s.detained_criminal, 0), coalesce(s.interviewed, 0),"
-	" coalesce(s.accountable, 0), $1::bigint, s.deadline,"
-	" duban.ladder_first_check(x.st, s.deadline, (SELECT duban.policy_int('ladder.prompt_days')))"
+	" coalesce(s.accountable, 0), $1::bigint, s.deadline"
 	" FROM pg_temp.imp_work s CROSS JOIN LATERAL (SELECT coalesce(s.status, 'rectifying') AS st,"
 	"   coalesce(s.progress, CASE WHEN s.status = 'closed' THEN 100 ELSE 0 END) AS pr) x"
-	" WHERE s.pid IS NULL ORDER BY s.line";
+	" WHERE s.pid IS NULL ORDER BY s.line"
+	" RETURNING id, status, ladder_due),"
+	" lad AS (INSERT INTO duban.ladders (problem_id, next_on)"
+	" SELECT i.id, duban.ladder_first_check(i.status, i.ladder_due,"
+	"   (SELECT duban.policy_int('ladder.prompt_days')))"
+	" FROM ins i WHERE i.status <> 'closed')"
+	" SELECT count(*) FROM ins";
 
 static const char import_id_sql[] =
 	"SELECT nextval(pg_get_serial_sequence('duban.imports', 'id'))";
@@ -255,8 +262,9 @@ int imp_problem_apply(struct imp *im, PGconn *conn, long *added, long *updated, 
 		return -1;
 	snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
-	*added = imp_exec_count(conn, insert_sql, 1, params, err, errlen);
-	if (*added < 0)
+	if ((r = db_query(conn, insert_sql, 1, params, err, errlen)) == NULL)
 		return -1;
+	*added = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
 	return record_import(im, conn, id, *added, *updated, err, errlen);
 }

@@ -23,7 +23,8 @@
 	" 'accountable', p.accountable," \
 	" 'due', p.ladder_due," \
 	" 'overdue', p.status = 'rectifying' AND p.ladder_due < duban.today()," \
-	" 'stage', duban.stage_name(p.ladder_stage)," \
+	" 'stage', duban.stage_name((SELECT l.stage FROM duban.ladders l" \
+	"   WHERE l.problem_id = p.id))," \
 	" 'created_at', date_trunc('second', p.created_at)," \
 	" 'updated_at', date_trunc('second', p.updated_at))"
 

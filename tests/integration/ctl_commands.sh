@@ -264,7 +264,7 @@ assert_eq 30 "$(c --json policy show | pyj 'print([p["value"] for p in d if p["k
 assert_exit 0 "policy set" -- c policy set ladder.prompt_days 45
 assert_contains "$LAST_OUT" "was 30" "policy set shows the old value"
 assert_eq 45 "$(psql_q "SELECT value FROM duban.policy WHERE key = 'ladder.prompt_days'")" "policy stored"
-assert_eq "2026-01-15" "$(psql_q "SELECT ladder_next_on FROM duban.problems WHERE ref = 'ZY-08'")" "ladder check dates follow the new policy"
+assert_eq "2026-01-15" "$(psql_q "SELECT l.next_on FROM duban.ladders l JOIN duban.problems p ON p.id = l.problem_id WHERE p.ref = 'ZY-08'")" "ladder check dates follow the new policy"
 assert_exit 65 "policy unknown key" -- c policy set ladder.nope 3
 assert_contains "$LAST_ERR" "ladder.nope" "unknown key named"
 assert_exit 65 "policy bad value" -- c policy set ladder.prompt_days soon

@@ -48,8 +48,10 @@ assert_eq "1|problems|ledger.csv|4|0|${SUDO_USER:-$(id -un)}|2026-03-02 10:00" \
 assert_exit 0 "problem show" -- ctl problem show ZY-01
 assert_contains "$LAST_OUT" "${SUDO_USER:-$(id -un)}  import  {\"file\":\"ledger.csv\"" "problem show tells who imported it, when, from which file"
 assert_eq "2026-03-31|0|2026-03-01 2026-06-30|0|2026-05-31 2025-12-31|0|-" \
-  "$(psql_q "SELECT string_agg(concat_ws('|', ladder_due, ladder_stage, coalesce(ladder_next_on::text, '-')), ' ' ORDER BY ref) FROM duban.problems WHERE ref IN ('ZY-01', 'ZY-02', 'ZY-03')")" \
+  "$(psql_q "SELECT string_agg(concat_ws('|', p.ladder_due, coalesce(l.stage, 0), coalesce(l.next_on::text, '-')), ' ' ORDER BY p.ref) FROM duban.problems p LEFT JOIN duban.ladders l ON l.problem_id = p.id WHERE p.ref IN ('ZY-01', 'ZY-02', 'ZY-03')")" \
   "the bulk path writes the ladder state the trigger would (D = deadline, first check D - 30, none when closed)"
+assert_eq "2" "$(psql_q "SELECT count(*) FROM duban.ladders l JOIN duban.problems p ON p.id = l.problem_id WHERE p.ref IN ('ZY-01', 'ZY-02', 'ZY-03')")" \
+  "a ladder row for each open problem the import made, none for the closed one"
 BEFORE=$(dump)
 
 # ------------------------------------------------------------- the same file again: nothing

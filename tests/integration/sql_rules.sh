@@ -639,6 +639,15 @@ check "payload check covers every type the rules make" \
   "$( (q "$DB1" -c "SELECT DISTINCT type FROM duban.notices"; q "$DB2" -c "SELECT DISTINCT type FROM duban.notices") \
       | sort -u | tr '\n' ' ' | sed 's/ $//')"
 
+# ---------------------------------------------------------------------------
+# notices have no foreign key to channels (migration 012): a channel deleted by hand still
+# takes its notices with it (channels_notices_cascade), and leaves the others alone.
+CH=$(q "$DB3" -c "SELECT channel_id FROM duban.notices GROUP BY channel_id ORDER BY count(*) DESC, channel_id LIMIT 1")
+OTHERS=$(q "$DB3" -c "SELECT count(*) FROM duban.notices WHERE channel_id <> $CH")
+q "$DB3" -c "DELETE FROM duban.channels WHERE id = $CH" >/dev/null
+check "a deleted channel's notices go with it" "0|$OTHERS" \
+  "$(q "$DB3" -c "SELECT count(*) FILTER (WHERE channel_id = $CH), count(*) FILTER (WHERE channel_id <> $CH) FROM duban.notices")"
+
 if ((FAILS > 0)); then
   echo "sql_rules: $FAILS check(s) failed"
   exit 1
