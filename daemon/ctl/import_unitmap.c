@@ -61,7 +61,11 @@ struct imp_units *imp_units_load(PGconn *conn, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	m->res = db_query(conn, "SELECT id, code, name FROM duban.units", 0, NULL, err, errlen);
+	/* locked like a foreign key's referenced rows until the import commits: every id the
+	 * map resolves names a unit that stays (a concurrent delete waits, then sees the rows
+	 * that name it), so the bulk path needs no check of its own (sql/14_problem_units.sql) */
+	m->res = db_query(conn, "SELECT id, code, name FROM duban.units ORDER BY id FOR KEY SHARE",
+			  0, NULL, err, errlen);
 	if (m->res == NULL) {
 		free(m);
 		return NULL;
