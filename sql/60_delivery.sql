@@ -27,8 +27,13 @@ $$;
 -- rate budget left (messages logged in channel_sends over the last 60 s of real time against
 -- duban.channel_rate(), and over the last second against duban.channel_burst()). At most
 -- p_max_channels channels, p_max_per_channel notices per channel and p_max_rows notices in all
--- (the daemon's memory for a round is bounded by p_max_rows). Rows come grouped by
--- channel, most urgent first; budget is the messages the channel may still take now (NULL: no
+-- (the daemon's memory for a round is bounded by p_max_rows).
+-- Paged by channel: the claim walks the channels that have pending notices in id order, from
+-- the first after p_after (the daemon passes the last channel of its previous full claim, and 0
+-- once a claim came back short), one probe of notices_claim_idx per channel, and stops as soon
+-- as it has p_max_channels channels or p_max_rows notices: a claim's cost follows what it takes,
+-- not the size of the outbox. Rows come grouped by channel in id order, most urgent first;
+-- budget is the messages the channel may still take now (NULL: no
 -- limit); lease_left the seconds left on the lease, measured on the server's clock (the daemon
 -- adds it to its own monotonic clock: its real clock may disagree with the server's); payload
 -- the §8 fields with the notice id (an acceptance notice's working_days counted to the local
@@ -38,13 +43,13 @@ $$;
 -- rate budget): a channel is taken only under pg_try_advisory_xact_lock(1685414497 ('duba'),
 -- channel id), and a claim skips channels another claim holds. The lock is a transaction lock:
 -- it ends when the claim commits, so it guards only the claim itself; afterwards the lease
--- (claimed_pid/claimed_until, the busy list) keeps other claimers off the channel. A claim
--- whose snapshot predates another's commit may still miss that lease, a window of a few
--- milliseconds that only lets two instances share a channel's budget for one round.
+-- (claimed_pid/claimed_until: a channel with a live lease is busy) keeps other claimers off the
+-- channel. A claim whose snapshot predates another's commit may still miss that lease, a window
+-- of a few milliseconds that only lets two instances share a channel's budget for one round.
 CREATE OR REPLACE FUNCTION duban.deliver_claim(
   p_now timestamptz, p_tz text, p_window_start int, p_window_end int, p_workdays_only boolean,
   p_lease_seconds double precision, p_claimer text, p_max_channels int, p_max_per_channel int,
-  p_max_rows int)
+  p_max_rows int, p_after int DEFAULT 0)
 RETURNS TABLE (notice_id bigint, channel_id int, kind text, url text, secret text, mention jsonb,
                unit text, budget int, lease_left double precision, payload jsonb, urgency int,
                keyword text)
@@ -60,54 +65,81 @@ BEGIN
   IF p_workdays_only AND NOT duban.is_workday(v_local::date) THEN
     RETURN;
   END IF;
+  -- The claim's commit need not wait for the disk: a lease lost in a server crash or failover
+  -- belonged to a backend that is gone with it, which no claimer counts as live anyway. (The
+  -- results, deliver_sent_many and the others, commit durably: a send must not be forgotten.)
+  PERFORM set_config('synchronous_commit', 'off', true);
   RETURN QUERY
-  WITH live AS (
+  WITH RECURSIVE live AS MATERIALIZED (
     SELECT a.pid FROM pg_stat_activity a
-  ), busy AS (        -- channels a live claimer is working on: one claimer per channel at a time,
-                      -- so that instances sharing the outbox cannot together exceed a rate budget
-    SELECT DISTINCT o.channel_id
-      FROM duban.notices o
-     WHERE o.status = 'pending' AND o.claimed_until >= clock_timestamp()
-       AND o.claimed_pid IN (SELECT l.pid FROM live l)
-  ), candidates AS (  -- read without locks; only the notices picked below are locked
-    SELECT n.id, n.channel_id, n.urgency
-      FROM duban.notices n
-      JOIN duban.channels c ON c.id = n.channel_id
-     WHERE n.status = 'pending' AND (n.attempts = 0 OR n.next_attempt_at <= p_now)
-       AND (c.paused_until IS NULL OR c.paused_until <= clock_timestamp())
-       AND (n.claimed_until IS NULL OR n.claimed_until < clock_timestamp()
-            OR n.claimed_pid IS NULL OR n.claimed_pid NOT IN (SELECT l.pid FROM live l))
-       AND n.channel_id NOT IN (SELECT b.channel_id FROM busy b)
-  ), usable AS (      -- channels with budget, in channel order, each only while this claim
-                      -- holds its advisory lock; budgets are computed lazily channel by channel
-                      -- and LIMIT stops at p_max_channels, so a large backlog costs no more
-    SELECT ch.id, ch.kind, ch.url, ch.secret, to_jsonb(ch.mention) AS mention, ch.keyword, u.code AS unit,
-           bud.budget
-      FROM (SELECT DISTINCT cd.channel_id AS id FROM candidates cd ORDER BY 1) ids
-      JOIN duban.channels ch ON ch.id = ids.id
-      JOIN duban.units u ON u.id = ch.unit_id
+  ), walk AS (        -- the channels with pending notices after the cursor, in id order: a skip
+                      -- scan of notices_claim_idx, pulled only as far as the LIMITs below need
+    SELECT (SELECT n.channel_id FROM duban.notices n
+             WHERE n.status = 'pending' AND n.channel_id > coalesce(p_after, 0)
+             ORDER BY n.channel_id LIMIT 1) AS id
+    UNION ALL
+    SELECT (SELECT n.channel_id FROM duban.notices n
+             WHERE n.status = 'pending' AND n.channel_id > w.id
+             ORDER BY n.channel_id LIMIT 1)
+      FROM walk w
+     WHERE w.id IS NOT NULL
+  ), open AS (        -- of those, in the same order, the channels this claim may take; each test
+                      -- is a scalar subquery (a probe of this channel's rows, never a join over
+                      -- the outbox), and OFFSET 0 keeps the lock below after these tests
+    SELECT ch.id, ch.kind, ch.url, ch.secret, ch.mention, ch.keyword, ch.unit, bud.budget
+      FROM walk w
      CROSS JOIN LATERAL (
-           SELECT least(duban.channel_rate(ch.kind, ch.rate)
+           SELECT c.id, c.kind, c.url, c.secret, to_jsonb(c.mention) AS mention, c.keyword,
+                  c.rate, c.paused_until, u.code AS unit
+             FROM duban.channels c JOIN duban.units u ON u.id = c.unit_id
+            WHERE c.id = w.id
+            LIMIT 1) ch
+     CROSS JOIN LATERAL (     -- a channel without a rate has no budget to count
+           SELECT CASE WHEN duban.channel_rate(ch.kind, ch.rate) IS NOT NULL THEN
+                  least(duban.channel_rate(ch.kind, ch.rate)
                           - (SELECT count(*)::int FROM duban.channel_sends s
                               WHERE s.channel_id = ch.id
                                 AND s.sent_at > clock_timestamp() - interval '60 seconds'),
                         duban.channel_burst(ch.kind, ch.rate)
                           - (SELECT count(*)::int FROM duban.channel_sends s
                               WHERE s.channel_id = ch.id
-                                AND s.sent_at > clock_timestamp() - interval '1 second')) AS budget
+                                AND s.sent_at > clock_timestamp() - interval '1 second'))
+                  END AS budget
          ) bud
-     WHERE (bud.budget IS NULL OR bud.budget > 0)
-       AND pg_try_advisory_xact_lock(1685414497, ch.id)
-     ORDER BY ids.id
+     WHERE w.id IS NOT NULL
+       AND (ch.paused_until IS NULL OR ch.paused_until <= clock_timestamp())
+       AND (bud.budget IS NULL OR bud.budget > 0)
+           -- busy: a live claimer is working on the channel (one claimer per channel at a
+           -- time, so that instances sharing the outbox cannot together exceed a rate budget)
+       AND (SELECT true FROM duban.notices o
+             WHERE o.channel_id = ch.id AND o.status = 'pending'
+               AND o.claimed_until >= clock_timestamp()
+               AND o.claimed_pid IN (SELECT l.pid FROM live l)
+             LIMIT 1) IS NULL
+           -- a notice due and free
+       AND (SELECT true FROM duban.notices n
+             WHERE n.channel_id = ch.id AND n.status = 'pending'
+               AND (n.attempts = 0 OR n.next_attempt_at <= p_now)
+               AND (n.claimed_until IS NULL OR n.claimed_until < clock_timestamp()
+                    OR n.claimed_pid IS NULL OR n.claimed_pid NOT IN (SELECT l.pid FROM live l))
+             LIMIT 1)
+    OFFSET 0
+  ), usable AS (      -- each only while this claim holds its advisory lock
+    SELECT o.* FROM open o
+     WHERE pg_try_advisory_xact_lock(1685414497, o.id)
      LIMIT p_max_channels
-  ), picked AS (
-    SELECT x.id
-      FROM (SELECT cd.id, cd.channel_id, row_number() OVER (PARTITION BY cd.channel_id
-                                             ORDER BY cd.urgency DESC, cd.id) AS rn
-              FROM candidates cd
-             WHERE cd.channel_id IN (SELECT us.id FROM usable us)) x
-     WHERE x.rn <= p_max_per_channel
-     ORDER BY x.channel_id, x.rn
+  ), picked AS (      -- read without locks; only these notices are locked below
+    SELECT x.id, us.id AS channel_id, us.kind, us.url, us.secret, us.mention, us.keyword,
+           us.unit, us.budget
+      FROM usable us
+     CROSS JOIN LATERAL (
+           SELECT n.id FROM duban.notices n
+            WHERE n.channel_id = us.id AND n.status = 'pending'
+              AND (n.attempts = 0 OR n.next_attempt_at <= p_now)
+              AND (n.claimed_until IS NULL OR n.claimed_until < clock_timestamp()
+                   OR n.claimed_pid IS NULL OR n.claimed_pid NOT IN (SELECT l.pid FROM live l))
+            ORDER BY n.urgency DESC, n.id
+            LIMIT p_max_per_channel) x
      LIMIT p_max_rows
   ), locked AS (      -- the claim-free test again under the row lock: a concurrent claimer
                       -- may have taken a notice since this statement's snapshot
@@ -125,7 +157,7 @@ BEGIN
      WHERE n.id = locked.id
     RETURNING n.id, n.channel_id, n.urgency, n.type, n.payload, n.claimed_until
   )
-  SELECT cl.id, cl.channel_id, us.kind, us.url, us.secret, us.mention, us.unit, us.budget,
+  SELECT cl.id, cl.channel_id, pk.kind, pk.url, pk.secret, pk.mention, pk.unit, pk.budget,
          extract(epoch FROM cl.claimed_until - clock_timestamp())::double precision,
          cl.payload || jsonb_build_object('id', cl.id, 'type', cl.type)
            -- SPEC §8: counts are to the attempt's local date; working days need the calendar
@@ -133,17 +165,19 @@ BEGIN
                    THEN jsonb_build_object('working_days', duban.workdays_between(
                           (cl.payload ->> 'applied')::date, v_local::date))
                    ELSE '{}'::jsonb END,
-         cl.urgency, us.keyword
+         cl.urgency, pk.keyword
     FROM claimed cl
-    JOIN usable us ON us.id = cl.channel_id
+    JOIN picked pk ON pk.id = cl.id
    ORDER BY cl.channel_id, cl.urgency DESC, cl.id;
 END $$;
 
 -- Messages went out: their notices are sent (sent_at on the ledger clock, p_sent_at[i] for
 -- p_ids[i]; one more attempt; claim cleared; a `table` notice to a WeCom robot makes its
--- `table_file` notice, the file message that follows the text) and each message's send is logged on the real
--- clock for its channel's rate budget (p_channels: one element per message). duband records
--- the messages that completed while the previous call ran in one call (a group commit).
+-- `table_file` notice, the file message that follows the text) and each message's send to a
+-- channel with a rate (duban.channel_rate() not NULL) is logged on the real clock for its rate
+-- budget (p_channels: one element per message; a channel without a rate has no budget to count,
+-- so a rate given to it later counts from then on). duband records the messages that completed
+-- while the previous call ran in one call (a group commit).
 -- A channel that answers again (SPEC §9: a recovered webhook gets its backlog within a
 -- minute): its other pending notices that wait out the back-off of failed attempts become due
 -- now, so they go in the next round, within the channel's rate. Back-offs grow only while
@@ -151,36 +185,45 @@ END $$;
 CREATE OR REPLACE FUNCTION duban.deliver_sent_many(p_ids bigint[], p_sent_at timestamptz[],
                                                    p_channels int[])
 RETURNS int LANGUAGE plpgsql AS $$
-DECLARE v_n int; v_now timestamptz;
+DECLARE
+  v_n       int;
+  v_now     timestamptz := (SELECT max(x.at) FROM unnest(p_sent_at) x(at));
+  v_chans   int[] := ARRAY(SELECT DISTINCT m.ch FROM unnest(p_channels) m(ch));
+  v_limited int[];
 BEGIN
-  UPDATE duban.notices n
-     SET status = 'sent', sent_at = x.at, attempts = n.attempts + 1, last_error = NULL,
-         claimed_by = NULL, claimed_pid = NULL, claimed_until = NULL
-    FROM unnest(p_ids, p_sent_at) x(id, at)
-   WHERE n.id = x.id AND n.status = 'pending';
-  GET DIAGNOSTICS v_n = ROW_COUNT;
-  -- a table notice's text went out to a WeCom robot: the file follows as its own notice
-  -- (SPEC §7d), due at once, retried and dead by the normal rules, made once by its key
-  INSERT INTO duban.notices (key, type, unit_id, channel_id, payload, urgency, created_at,
-                             next_attempt_at)
-  SELECT n.key || ':file', 'table_file', n.unit_id, n.channel_id,
-         n.payload || jsonb_build_object('type', 'table_file'),
-         duban.notice_urgency('table_file', n.payload), x.at, x.at
-    FROM unnest(p_ids, p_sent_at) x(id, at)
-    JOIN duban.notices n ON n.id = x.id
-    JOIN duban.channels c ON c.id = n.channel_id
-   WHERE n.type = 'table' AND n.status = 'sent' AND c.kind = 'wecom'
-  ON CONFLICT (key) DO NOTHING;
-  SELECT max(x.at) INTO v_now FROM unnest(p_sent_at) x(at);
+  WITH sent AS (
+    UPDATE duban.notices n
+       SET status = 'sent', sent_at = x.at, attempts = n.attempts + 1, last_error = NULL,
+           claimed_by = NULL, claimed_pid = NULL, claimed_until = NULL
+      FROM unnest(p_ids, p_sent_at) x(id, at)
+     WHERE n.id = x.id AND n.status = 'pending'
+    RETURNING n.key, n.type, n.unit_id, n.channel_id, n.payload, x.at
+  ), files AS (       -- a table notice's text went out to a WeCom robot: the file follows as
+                      -- its own notice (SPEC §7d), due at once, retried and dead by the normal
+                      -- rules, made once by its key
+    INSERT INTO duban.notices (key, type, unit_id, channel_id, payload, urgency, created_at,
+                               next_attempt_at)
+    SELECT s.key || ':file', 'table_file', s.unit_id, s.channel_id,
+           s.payload || jsonb_build_object('type', 'table_file'),
+           duban.notice_urgency('table_file', s.payload), s.at, s.at
+      FROM sent s
+     WHERE s.type = 'table'
+       AND (SELECT c.kind FROM duban.channels c WHERE c.id = s.channel_id) = 'wecom'
+    ON CONFLICT (key) DO NOTHING
+  )
+  SELECT count(*) INTO v_n FROM sent;
   UPDATE duban.notices n
      SET next_attempt_at = v_now
-   WHERE n.channel_id IN (SELECT DISTINCT m.ch FROM unnest(p_channels) m(ch))
+   WHERE n.channel_id = ANY (v_chans)
      AND n.status = 'pending' AND n.attempts > 0 AND n.next_attempt_at > v_now;
-  INSERT INTO duban.channel_sends (channel_id)
-  SELECT c.id FROM unnest(p_channels) m(ch) JOIN duban.channels c ON c.id = m.ch;
-  DELETE FROM duban.channel_sends
-   WHERE channel_id IN (SELECT DISTINCT m.ch FROM unnest(p_channels) m(ch))
-     AND sent_at < clock_timestamp() - interval '1 hour';
+  v_limited := ARRAY(SELECT c.id FROM duban.channels c
+                      WHERE c.id = ANY (v_chans) AND duban.channel_rate(c.kind, c.rate) IS NOT NULL);
+  IF cardinality(v_limited) > 0 THEN
+    INSERT INTO duban.channel_sends (channel_id)
+    SELECT m.ch FROM unnest(p_channels) m(ch) WHERE m.ch = ANY (v_limited);
+    DELETE FROM duban.channel_sends
+     WHERE channel_id = ANY (v_limited) AND sent_at < clock_timestamp() - interval '1 hour';
+  END IF;
   RETURN v_n;
 END $$;
 

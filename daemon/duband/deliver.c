@@ -25,17 +25,37 @@
 
 static const char deliver_sql_claim[] =
 	"SELECT notice_id, channel_id, kind, url, secret, mention, unit, budget, lease_left, "
-	"payload, urgency, keyword FROM duban.deliver_claim($1::timestamptz, $2, $3::int, $4::int, $5::boolean, "
-	"$6::float8, $7, $8::int, $9::int, $10::int)";
+	"payload, urgency, keyword FROM duban.deliver_claim($1::timestamptz, $2, $3::int, $4::int, "
+	"$5::boolean, $6::float8, $7, $8::int, $9::int, $10::int, $11::int)";
 static const char deliver_sql_counts[] =
 	"SELECT n.pending, n.dead, duband_wait.w FROM duban.notice_counts() n, "
 	"duban.deliver_wait($1::timestamptz, $2, $3::int, $4::int, $5::boolean) duband_wait(w)";
+
+void deliver_chan_hold(struct dchan *ch)
+{
+	ch->refs++;
+}
+
+void deliver_chan_drop(struct deliver *dl, struct dchan *ch)
+{
+	if (--ch->refs > 0)
+		return;
+	if (ch->prev != NULL)
+		ch->prev->next = ch->next;
+	else
+		dl->chans = ch->next;
+	if (ch->next != NULL)
+		ch->next->prev = ch->prev;
+	free(ch);
+}
 
 void deliver_msg_free(struct dmsg *m)
 {
 	if (m->followup != NULL)
 		deliver_msg_free(m->followup);
 	tablefile_free(m->job); /* only at teardown: a finished job has freed itself */
+	if (m->ch != NULL)
+		deliver_chan_drop(m->dl, m->ch);
 	free(m->table);
 	free(m->period);
 	free(m->url);
@@ -44,6 +64,7 @@ void deliver_msg_free(struct dmsg *m)
 	free(m);
 }
 
+/* Channels left at teardown (their messages are freed first, so none normally). */
 static void deliver_chans_free(struct deliver *dl)
 {
 	while (dl->chans != NULL) {
@@ -121,19 +142,19 @@ static void deliver_round_done(struct deliver *dl)
 				 (suseconds_t)((DELIVER_BUDGET_WAIT - (int)DELIVER_BUDGET_WAIT) * 1e6) };
 
 	dl->state = DELIVER_IDLE;
-	deliver_chans_free(dl);
 	d->metrics.rounds++;
-	if (d->mode == DUBAND_RUNNING && d->db_ready && (dl->again || dl->more || dl->more_later)) {
+	if (d->mode == DUBAND_RUNNING && d->db_ready &&
+	    (dl->again || dl->more || dl->more_claims || dl->more_later)) {
 		/* A round that only handed notices back waits too: never a claim/release loop. */
 		bool only_released = dl->round_started == 0 && dl->round_released > 0;
-		bool at_once = (dl->again || dl->more) && !only_released;
+		bool at_once = (dl->again || dl->more || dl->more_claims) && !only_released;
 
-		dl->again = dl->more = dl->more_later = false;
+		dl->again = dl->more = dl->more_claims = dl->more_later = false;
 		if (event_add(dl->soon, at_once ? &at_once_tv : &later) == 0)
 			return;
 		log_event(LOG_ERR, "event=deliver error=\"cannot schedule the next round\"");
 	}
-	dl->again = dl->more = dl->more_later = false;
+	dl->again = dl->more = dl->more_claims = dl->more_later = false;
 	if (d->db_ready) {
 		char now[64], ws[16], we[16];
 		const char *p[5];
@@ -151,8 +172,8 @@ static void deliver_round_done(struct deliver *dl)
 /* Ends the round once nothing is queued, in flight or being recorded. */
 void deliver_settle(struct deliver *dl)
 {
-	if (dl->state == DELIVER_SENDING && dl->queue == NULL && dl->inflight == 0 &&
-	    outcomes_recording(dl->out) == 0) {
+	if (dl->state == DELIVER_SENDING && !dl->prefetching && dl->queue == NULL &&
+	    dl->inflight == 0 && outcomes_recording(dl->out) == 0) {
 		deliver_round_done(dl);
 		return;
 	}
@@ -188,14 +209,18 @@ static void deliver_claimed(void *arg, const struct pgconn_reply *r)
 	const char *error = r->error;
 	struct claim_cols k;
 	int rows, channels = 0;
-	bool full = false;
+	bool full = false, prefetch = dl->prefetching;
 
+	dl->prefetching = false;
 	if (error == NULL && !r->lost && res != NULL && claim_cols_find(res, &k) != 0)
 		error = "the claim result lacks a column";
 	if (error != NULL || r->lost || res == NULL) {
 		char q[600];
 
-		dl->state = DELIVER_IDLE;
+		if (!prefetch)
+			dl->state = DELIVER_IDLE;
+		else
+			dl->more_claims = true; /* claimed again once the round is over */
 		log_quote(error != NULL ? error : "connection lost", q, sizeof(q));
 		log_event(r->lost ? LOG_WARNING : LOG_ERR, "event=claim ok=0 error=%s", q);
 		if (!r->lost && d->once) {
@@ -205,8 +230,13 @@ static void deliver_claimed(void *arg, const struct pgconn_reply *r)
 		deliver_settle(dl);
 		return;
 	}
-	dl->state = DELIVER_SENDING;
+	if (!prefetch) {
+		dl->state = DELIVER_SENDING;
+		dl->round_started = dl->round_released = 0;
+	}
 	rows = PQntuples(res);
+	if (rows > 0)
+		deliver_today(dl);
 	for (int i = 0; i < rows;) {
 		const char *cid = PQgetvalue(res, i, k.channel_id);
 		int j = i + 1;
@@ -219,20 +249,29 @@ static void deliver_claimed(void *arg, const struct pgconn_reply *r)
 		channels++;
 		i = j;
 	}
-	if (rows > 0)
-		log_event(LOG_DEBUG, "event=claim notices=%d channels=%d", rows, channels);
-	/* A full claim may have left deliverable notices behind: another round at once (--once
-	 * too must try every deliverable notice). */
-	if (channels >= deliver_max_channels(d) || rows >= DELIVER_MAX_ROWS || full)
-		dl->more = true;
+	log_event(LOG_DEBUG, "event=claim after=%d notices=%d channels=%d overlap=%d",
+		  dl->claim_after, rows, channels, prefetch ? 1 : 0);
+	/* The claim pages through the channels in id order. A full one may have left deliverable
+	 * notices behind: the next round at once, after its last channel. One that came back short
+	 * reached the last channel: unless it started from the first, the channels before its
+	 * cursor get their turn in a round at once (--once too must try every deliverable
+	 * notice). */
+	if (channels >= deliver_max_channels(d) || rows >= DELIVER_MAX_ROWS || full) {
+		dl->cursor = (int)strtol(PQgetvalue(res, rows - 1, k.channel_id), NULL, 10);
+		dl->more_claims = true;
+	} else {
+		dl->more_claims = dl->claim_after > 0;
+		dl->cursor = 0;
+	}
 	deliver_pump(dl);
 }
 
-static void deliver_claim(struct deliver *dl)
+/* Sends the claim query from the cursor. 0, or -1 when it could not be queued. */
+static int deliver_claim_send(struct deliver *dl)
 {
 	struct duband *d = dl->d;
-	char now[64], ws[16], we[16], lease[32], maxch[16], maxper[16], maxrows[16];
-	const char *p[10];
+	char now[64], ws[16], we[16], lease[32], maxch[16], maxper[16], maxrows[16], after[16];
+	const char *p[11];
 
 	deliver_window_params(d, now, sizeof(now), ws, we, sizeof(ws), p);
 	p[5] = lease;
@@ -240,14 +279,47 @@ static void deliver_claim(struct deliver *dl)
 	p[7] = maxch;
 	p[8] = maxper;
 	p[9] = maxrows;
+	p[10] = after;
 	snprintf(lease, sizeof(lease), "%d", d->cfg.timeout + DELIVER_LEASE_EXTRA);
 	snprintf(maxch, sizeof(maxch), "%d", deliver_max_channels(d));
 	snprintf(maxper, sizeof(maxper), "%d", DELIVER_MAX_PER_CHANNEL);
 	snprintf(maxrows, sizeof(maxrows), "%d", DELIVER_MAX_ROWS);
-	if (pgconn_query(d->pg, deliver_sql_claim, 10, p, deliver_claimed, dl) != 0)
+	snprintf(after, sizeof(after), "%d", dl->cursor);
+	if (pgconn_query(d->pg, deliver_sql_claim, 11, p, deliver_claimed, dl) != 0)
+		return -1;
+	dl->claim_after = dl->cursor;
+	dl->claim_pid = pgconn_backend_pid(d->pg);
+	return 0;
+}
+
+static void deliver_claim(struct deliver *dl)
+{
+	if (deliver_claim_send(dl) == 0)
+		dl->state = DELIVER_CLAIMING;
+}
+
+/* The next claim while the round's tail is in flight: only to page on after a full claim
+ * (cursor > 0: a claim from the first channel, whose coming back short ends the walk, waits
+ * for the round to end, so that no channel of this round is skipped as busy), only on the
+ * backend that holds this round's leases (after a reconnect, a notice sent but not yet
+ * recorded would look claimable: see deliver_kick), with no result waiting for the database,
+ * and once the queue runs short. The claim's messages join the round. */
+void deliver_prefetch(struct deliver *dl)
+{
+	struct duband *d = dl->d;
+
+	if (dl->state != DELIVER_SENDING || dl->prefetching || !dl->more_claims || dl->cursor <= 0 ||
+	    dl->round_started == 0 || d->mode != DUBAND_RUNNING || !d->db_ready ||
+	    dl->queued > (size_t)d->cfg.concurrency * DELIVER_AHEAD ||
+	    (dl->queue == NULL && dl->inflight == 0 && outcomes_recording(dl->out) == 0) ||
+	    outcomes_waiting(dl->out) > 0 || !pgconn_is_up(d->pg) ||
+	    pgconn_backend_pid(d->pg) != dl->claim_pid)
 		return;
-	dl->state = DELIVER_CLAIMING;
-	dl->round_started = dl->round_released = 0;
+	dl->more_claims = false;
+	if (deliver_claim_send(dl) == 0)
+		dl->prefetching = true;
+	else
+		dl->more_claims = true;
 }
 
 void deliver_kick(struct deliver *dl)
@@ -319,6 +391,7 @@ void deliver_free(struct deliver *dl)
 		dl->queue = m->next;
 		deliver_msg_free(m);
 	}
+	dl->queued = 0;
 	while (dl->flight != NULL) {
 		struct dmsg *m = dl->flight;
 

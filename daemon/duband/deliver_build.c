@@ -96,6 +96,7 @@ static void deliver_take_batch(struct deliver *dl, struct dchan *ch, struct rend
 			m->n_ids = prev->n_ids;
 			m->dl = dl;
 			m->ch = ch;
+		deliver_chan_hold(ch);
 			m->url = rm->url;
 			m->body = rm->body;
 			m->len = rm->body_len;
@@ -118,6 +119,7 @@ static void deliver_take_batch(struct deliver *dl, struct dchan *ch, struct rend
 		}
 		m->dl = dl;
 		m->ch = ch;
+		deliver_chan_hold(ch);
 		m->url = rm->url;
 		m->body = rm->body;
 		m->len = rm->body_len;
@@ -165,6 +167,7 @@ static void deliver_table_file(struct deliver *dl, struct dchan *ch, PGresult *r
 	m->n_ids = 1;
 	m->dl = dl;
 	m->ch = ch;
+	deliver_chan_hold(ch);
 	m->lease_until = lease_until;
 	deliver_enqueue(dl, m);
 	(*used)++;
@@ -184,15 +187,23 @@ static void deliver_table_files(struct deliver *dl, struct dchan *ch, PGresult *
 	}
 }
 
-/* What the messages of this attempt share: the sender, the local date of the attempt, and the
- * console's address (links to problems and tables). */
-static void deliver_opts(const struct duband *d, struct render_opts *ro, char *today, size_t len)
+/* What the messages of this attempt share: the sender, the local date of the attempt (found
+ * once per claim: deliver_today), and the console's address (links to problems and tables). */
+static void deliver_opts(const struct deliver *dl, struct render_opts *ro)
 {
 	memset(ro, 0, sizeof(*ro));
-	ro->sender = d->cfg.message_sender;
-	ro->base_url = d->cfg.web_base_url;
-	if (clock_local_date(clock_now(), d->cfg.timezone, today, len) == 0)
-		ro->today = today;
+	ro->sender = dl->d->cfg.message_sender;
+	ro->base_url = dl->d->cfg.web_base_url;
+	if (dl->today[0] != '\0')
+		ro->today = dl->today;
+}
+
+/* The local date of the attempts of a claim's messages, once for the claim (in
+ * delivery.timezone; the zone's rules are read at each change of TZ). */
+void deliver_today(struct deliver *dl)
+{
+	if (clock_local_date(clock_now(), dl->d->cfg.timezone, dl->today, sizeof(dl->today)) != 0)
+		dl->today[0] = '\0';
 }
 
 /* Renders the claimed rows [a, b) of one channel into messages. */
@@ -206,7 +217,7 @@ void deliver_channel(struct deliver *dl, PGresult *res, const struct claim_cols 
 	const char **mentions = NULL;
 	double lease_left = 0;
 	struct render_opts ro;
-	char sent_at[64], today[16];
+	char sent_at[64];
 	int budget, files = 0, texts = 0;
 
 	if (ch == NULL) {
@@ -215,10 +226,14 @@ void deliver_channel(struct deliver *dl, PGresult *res, const struct claim_cols 
 	}
 	ch->id = atoi(PQgetvalue(res, a, k->channel_id));
 	log_redact_url(PQgetvalue(res, a, k->url), ch->url, sizeof(ch->url));
+	ch->refs = 1; /* until its rows are built */
 	ch->next = dl->chans;
+	if (dl->chans != NULL)
+		dl->chans->prev = ch;
 	dl->chans = ch;
 	if (render_kind_parse(PQgetvalue(res, a, k->kind), &ch->kind) != 0) {
 		deliver_fail_rows(dl, ch, res, k, a, b, "unknown channel kind");
+		deliver_chan_drop(dl, ch);
 		return;
 	}
 	budget = PQgetisnull(res, a, k->budget) ? INT_MAX : atoi(PQgetvalue(res, a, k->budget));
@@ -256,7 +271,7 @@ void deliver_channel(struct deliver *dl, PGresult *res, const struct claim_cols 
 		}
 	}
 	clock_format(clock_now(), sent_at, sizeof(sent_at));
-	deliver_opts(dl->d, &ro, today, sizeof(today));
+	deliver_opts(dl, &ro);
 	if (notices != NULL && json_array_size(notices) == 0) {
 		/* only table files */
 	} else if (notices == NULL ||
@@ -277,4 +292,5 @@ void deliver_channel(struct deliver *dl, PGresult *res, const struct claim_cols 
 	free(mentions);
 	json_decref(mention);
 	json_decref(notices);
+	deliver_chan_drop(dl, ch);
 }

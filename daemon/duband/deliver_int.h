@@ -22,17 +22,23 @@
 #define DELIVER_DINGTALK_BAN 600    /* DingTalk errcode 130101 throttles a robot 10 minutes */
 #define DELIVER_BUDGET_WAIT 1.1      /* after a channel ran out of budget: next round in (s),
 				      * when its per-second budget has come back */
+#define DELIVER_AHEAD 4              /* the next claim starts while the round's tail is in
+				      * flight, once at most delivery.concurrency × this messages
+				      * are left in the queue */
 
 enum deliver_state {
 	DELIVER_IDLE,     /* no round: waits for deliver_kick() (after every sweep) */
 	DELIVER_CLAIMING, /* the claim query is in flight */
 	DELIVER_SENDING,  /* the round's messages are queued or in flight, or their results are
-			   * being recorded; the round ends when all three are done */
+			   * being recorded; the round ends when all three are done. The next
+			   * claim may be in flight meanwhile (prefetching): its messages join
+			   * the round */
 };
 
-/* A channel of the current round. */
+/* A channel of the current round: freed when its last message is (refs). */
 struct dchan {
-	struct dchan *next;
+	struct dchan *prev, *next;
+	int refs;                 /* messages that point to it, + 1 while its rows are built */
 	int id;
 	enum render_kind kind;
 	char url[512];            /* redacted, for logs */
@@ -65,11 +71,19 @@ struct deliver {
 	bool again;               /* kicked while a round ran */
 	bool kick_after_records;  /* kicked while results waited to be recorded */
 	bool more;                /* the round left deliverable work behind: next round at once */
+	bool more_claims;         /* the last claim came back full (page on from the cursor), or
+				   * short from a cursor (wrap to the first channel): claim again */
+	bool prefetching;         /* a claim is in flight during the round (DELIVER_SENDING) */
+	int claim_pid;            /* the backend that made the round's claims: their leases are
+				   * its, so a claim overlapping them is safe only on it */
 	bool more_later;          /* a channel ran out of rate budget: next round after
 				   * DELIVER_BUDGET_WAIT */
 	bool counting;            /* the gauge query is in flight */
+	int cursor;               /* the next claim starts after this channel id (0: the first) */
+	int claim_after;          /* the cursor the claim in flight (or the last one) started from */
 	struct dchan *chans;
 	struct dmsg *queue, *queue_tail;
+	size_t queued;            /* messages in the queue */
 	struct dmsg *flight;
 	int inflight;
 	struct outcomes *out;
@@ -78,6 +92,7 @@ struct deliver {
 	size_t n_released, cap_released;
 	size_t round_started;     /* requests started in the current round */
 	size_t round_released;    /* notices handed back in the current round */
+	char today[16];           /* local date of the claim's attempts (deliver_today), or "" */
 };
 
 
@@ -92,6 +107,12 @@ struct claim_cols {
 void deliver_msg_free(struct dmsg *m);
 /* Ends the round once nothing is queued, in flight or being recorded. */
 void deliver_settle(struct deliver *dl);
+/* Starts the next claim while the round's tail is in flight, when that is safe and useful. */
+void deliver_prefetch(struct deliver *dl);
+/* A message of ch takes a reference to it. */
+void deliver_chan_hold(struct dchan *ch);
+/* Drops a reference to ch; frees it after the last. */
+void deliver_chan_drop(struct deliver *dl, struct dchan *ch);
 
 /* Sending and recording (deliver_send.c). */
 /* Starts queued messages up to delivery.concurrency; hands back what may not be sent (the
@@ -110,6 +131,8 @@ void deliver_enqueue(struct deliver *dl, struct dmsg *m);
 /* Renders the claimed rows [a, b) of one channel into messages. */
 void deliver_channel(struct deliver *dl, PGresult *res, const struct claim_cols *k, int a,
 		     int b);
+/* The local date of a claim's attempts, found once for the claim. */
+void deliver_today(struct deliver *dl);
 /* Fills *k from the result's column names; -1 when one is missing. */
 int claim_cols_find(const PGresult *res, struct claim_cols *k);
 

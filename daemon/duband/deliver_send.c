@@ -158,6 +158,7 @@ static void deliver_http_done(void *arg, const struct httpc_result *res)
 			dl->queue = m->followup;
 			if (dl->queue_tail == NULL)
 				dl->queue_tail = m->followup;
+			dl->queued++;
 			m->followup = NULL;
 		}
 	} else if (m->is_followup) {
@@ -238,6 +239,7 @@ void deliver_pump(struct deliver *dl)
 		dl->queue = m->next;
 		if (dl->queue == NULL)
 			dl->queue_tail = NULL;
+		dl->queued--;
 		m->next = NULL;
 		if (d->mode != DUBAND_RUNNING) {
 			if (!m->is_followup)
@@ -271,6 +273,7 @@ void deliver_pump(struct deliver *dl)
 		d->metrics.in_flight = dl->inflight;
 	}
 	deliver_release_flush(dl);
+	deliver_prefetch(dl);
 	deliver_settle(dl);
 }
 
@@ -282,4 +285,5 @@ void deliver_enqueue(struct deliver *dl, struct dmsg *m)
 	else
 		dl->queue = m;
 	dl->queue_tail = m;
+	dl->queued++;
 }
