@@ -249,8 +249,10 @@ static void deliver_claimed(void *arg, const struct pgconn_reply *r)
 		channels++;
 		i = j;
 	}
-	log_event(LOG_DEBUG, "event=claim after=%d notices=%d channels=%d overlap=%d",
-		  dl->claim_after, rows, channels, prefetch ? 1 : 0);
+	log_event(LOG_DEBUG, "event=claim after=%d first=%s last=%s notices=%d channels=%d "
+		  "overlap=%d", dl->claim_after, rows > 0 ? PQgetvalue(res, 0, k.channel_id) : "-",
+		  rows > 0 ? PQgetvalue(res, rows - 1, k.channel_id) : "-", rows, channels,
+		  prefetch ? 1 : 0);
 	/* The claim pages through the channels in id order. A full one may have left deliverable
 	 * notices behind: the next round at once, after its last channel. One that came back short
 	 * reached the last channel: unless it started from the first, the channels before its
