@@ -7,10 +7,15 @@
 #   (a) a sweep that fires ~10,000 stage changes   (b) the next sweep, which fires none
 #   (c) the daemon's peak RSS                       (d) its CPU over 60 idle seconds
 #   (e) messages/s delivered, one per channel      (f) the bare sweep in psql: the floor of (a), (b)
+#   (g) the first day of the imported ledger (2026-07-01, no earlier run: every due stage, the
+#       month's reminders), swept and delivered by one `duband --once`
+#   (h) the next day (2026-07-02), swept and delivered
 # and prints a Markdown table: metric, target, measured, ok?
 #
-#   bench/run.sh [--small] [--repeat N] [--build DIR | --no-build] [--keep] [--dir DIR]
+#   bench/run.sh [--small | --problems N] [--repeat N] [--build DIR | --no-build] [--keep] [--dir DIR]
 #     --small       a 10x smaller ledger (100,000 problems, 1,000 stage changes) for a quick try
+#     --problems N  a ledger of N problems (N/10 open, at least 10,000) that still fires 10,000
+#                   stage changes in (a): how the cost grows with the ledger
 #     --repeat N    measure (a)/(b) on N fresh copies of the loaded database (default 3; median)
 #     --build DIR   use the binaries in DIR (default: build them in build-bench)
 #     --no-build    use build-bench as it is
@@ -21,11 +26,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-SMALL=0 REPEAT=3 KEEP=0 BUILD='' DO_BUILD=1 WORK=''
+SMALL=0 REPEAT=3 KEEP=0 BUILD='' DO_BUILD=1 WORK='' PROBLEMS_ARG=''
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 while [[ $# -gt 0 ]]; do
   case $1 in
     --small) SMALL=1 ;;
+    --problems) PROBLEMS_ARG=${2:?}; shift ;;
     --repeat) REPEAT=${2:?}; shift ;;
     --build) BUILD=${2:?}; DO_BUILD=0; shift ;;
     --no-build) DO_BUILD=0 ;;
@@ -42,6 +48,12 @@ BUILD=$(cd "$BUILD" 2>/dev/null && pwd || echo "$BUILD")
 UNITS=5000
 PROBLEMS=1000000 OPEN=100000 FIRE=10000
 if [[ $SMALL == 1 ]]; then PROBLEMS=100000 OPEN=10000 FIRE=1000; fi
+if [[ -n $PROBLEMS_ARG ]]; then
+  PROBLEMS=$PROBLEMS_ARG OPEN=$((PROBLEMS_ARG / 10))
+  if [[ $OPEN -lt $FIRE ]]; then OPEN=$FIRE; fi
+fi
+FIRST_DAY=2026-07-01    # (g): the first day of the imported ledger, no earlier run
+NEXT_DAY=2026-07-02     # (h): the day after
 DAY=2026-06-23          # (a): the day whose sweep fires $FIRE stage changes (a Tuesday)
 PREV=2026-06-22         # the day before: the daemon's previous run
 LOADED=2026-06-19       # the ledger is imported "on" this day
@@ -114,6 +126,7 @@ http {
   uwsgi_temp_path $NGX/tmp/uwsgi;
   scgi_temp_path $NGX/tmp/scgi;
   client_body_buffer_size 64k;
+  client_max_body_size 64m;    # the office's bulletin and missed lists of 5,000 units are megabytes in the json kind
   keepalive_requests 1000000;
   keepalive_timeout 60s;
   log_format bench '\$msec \$status \$request_length \$uri';
@@ -205,6 +218,8 @@ IMPORT_S=$(( ($(now_ms) - t) / 1000 ))
 IMPORT_RSS_KB=$(tail -n 1 "$WORK/import.rss")
 say "imported in ${IMPORT_S} s; VACUUM ANALYZE"
 psql -XAtq -c "VACUUM (ANALYZE)" >/dev/null
+# (g) and (h) start from the ledger as imported, before any daemon run
+psql -XAtq -d postgres -c "CREATE DATABASE bench_fresh TEMPLATE bench_base" >/dev/null
 DB_SIZE=$(psql -XAtq -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
 read -r N_PROB N_OPEN <<<"$(psql -XAt -F' ' -c "SELECT count(*), count(*) FILTER (WHERE status = 'rectifying') FROM duban.problems")"
 say "database $DB_SIZE: $N_PROB problems, $N_OPEN rectifying"
@@ -394,12 +409,42 @@ E_RATE=$(awk -v n="$E_REQS" -v s="$E_SPAN_S" 'BEGIN{ if (n > 1 && s > 0) printf 
 E_RATE_WALL=$(awk -v n="$E_REQS" -v ms="$E_WALL_MS" 'BEGIN{ if (ms > 0) printf "%.0f", n / ms * 1000; else print 0 }')
 say "  $E_REQS requests ($E_OK × 200) in ${E_SPAN_S} s (first→last) = $E_RATE/s; whole run $E_WALL_MS ms = $E_RATE_WALL/s; notices sent $SENT, not sent $LEFT"
 
+# ------------------------------------------------------------------ (g) (h) first and next day
+# A copy of the ledger as imported, its first daemon run on $FIRST_DAY: the sweep catches up
+# every stage due by then and the month's reminders; then delivery of all of it to nginx at the
+# default concurrency; then the next day.
+say "(g) first day of the imported ledger ($FIRST_DAY), swept and delivered; (h) the next day"
+psql -XAtq -d postgres -c "DROP DATABASE IF EXISTS bench_first" \
+  -c "CREATE DATABASE bench_first TEMPLATE bench_fresh" >/dev/null
+export PGDATABASE=bench_first
+export DUBAN_CONFIG=$WORK/first.conf
+conf "$DUBAN_CONFIG" http.listen= log.level=info
+: >"$NGX/logs/access.log"
+e0=$(escalations)
+once g-first "${FIRST_DAY}T09:00:00$OFF"
+G_WALL_MS=$ONCE_WALL_MS G_SWEEP_MS=${ONCE_SWEEP_MS:-?} G_RSS_KB=$ONCE_RSS_KB
+G_FIRED=$(( $(escalations) - e0 ))
+sleep 1
+read -r G_NOTICES G_LEFT <<<"$(psql -XAt -F' ' -c "SELECT count(*), count(*) FILTER (WHERE status <> 'sent') FROM duban.notices")"
+G_REQS=$(wc -l <"$NGX/logs/access.log")
+say "  (g) $G_FIRED stage changes, $G_NOTICES notices: sweep $G_SWEEP_MS ms; $G_REQS messages; whole run $G_WALL_MS ms; $G_LEFT not sent"
+: >"$NGX/logs/access.log"
+e0=$(escalations) n0=$(notices)
+once h-next "${NEXT_DAY}T09:00:00$OFF"
+H_WALL_MS=$ONCE_WALL_MS H_SWEEP_MS=${ONCE_SWEEP_MS:-?}
+H_FIRED=$(( $(escalations) - e0 )) H_NOTICES=$(( $(notices) - n0 ))
+sleep 1
+H_REQS=$(wc -l <"$NGX/logs/access.log")
+say "  (h) $H_FIRED stage changes, $H_NOTICES notices: sweep $H_SWEEP_MS ms; $H_REQS messages; whole run $H_WALL_MS ms"
+
 # ------------------------------------------------------------------ the table
 ok() { if awk "BEGIN{exit !($1)}"; then echo yes; else echo "**NO**"; fi; }
 RSS_MIB=$(awk -v k="$RSS_MAX_KB" 'BEGIN{printf "%.1f", k / 1024}')
 A_RATIO=$(awk -v a="$A_MED" -v f="$A_FLOOR_MED" 'BEGIN{ if (f > 0) printf "%.2f", a / f; else print "n/a" }')
-A_OK=$(ok "$A_MED <= 1000 && $A_MED <= 1.3 * $A_FLOOR_MED")
-B_OK=$(ok "$B_MED <= 50")
+A_OK=$(ok "$A_MED <= 500 && $A_MED <= 1.3 * $A_FLOOR_MED")
+B_OK=$(ok "$B_MED <= 5")
+G_OK=$(ok "${G_SWEEP_MS/\?/1e9} <= 3000 && $G_LEFT == 0")
+H_OK=$(ok "${H_SWEEP_MS/\?/1e9} <= 300")
 C_OK=$(ok "$RSS_MAX_KB <= 16384")
 D_OK=$(ok "$IDLE_TICK_PCT < 0.1 && $IDLE_PCT < 0.1")
 E_OK_=$(ok "$E_RATE >= 2000 && $LEFT == 0")
@@ -413,13 +458,15 @@ Ledger: $UNITS units/channels, $N_PROB problems ($N_OPEN rectifying), database $
 
 | metric | target | measured | ok? |
 | --- | --- | --- | --- |
-| (a) sweep firing $A_FIRED stage changes ($A_NOTICES notices), $DAY | ≤ 1 s and ≤ 1.3 × floor | $A_MED ms (= $A_RATIO × floor; process wall $A_WALL_MED ms) | $A_OK |
-| (b) next sweeps, firing none | ≤ 50 ms | $B_MED ms (running daemon; a fresh \`--once\`: $B_ONCE_MED ms) | $B_OK |
+| (a) sweep firing $A_FIRED stage changes ($A_NOTICES notices), $DAY | ≤ 0.5 s and ≤ 1.3 × floor | $A_MED ms (= $A_RATIO × floor; process wall $A_WALL_MED ms) | $A_OK |
+| (b) next sweeps, firing none | ≤ 5 ms | $B_MED ms (running daemon; a fresh \`--once\`: $B_ONCE_MED ms) | $B_OK |
 | (c) daemon peak RSS | ≤ 16 MiB | $RSS_MIB MiB ($RSS_WHERE_MAX) | $C_OK |
 | (d) daemon CPU over 60 idle s (poll_interval 60) | < 0.1 % of a core | $IDLE_TICK_PCT % (utime+stime $IDLE_TICK_MS ms; schedstat $IDLE_PCT %; its sweeps took ${IDLE_SWEEP_MS:-?} ms in PostgreSQL) | $D_OK |
 | (e) delivery to loopback nginx, 1 notice/channel, concurrency 8 | ≥ 2,000 msg/s | $E_RATE msg/s ($E_REQS requests in ${E_SPAN_S} s; whole run $E_RATE_WALL/s; $LEFT not sent) | $E_OK_ |
 | (f) floor: \`sweep_all()\` bare in psql, (a) / (b) | (reference) | $A_FLOOR_MED ms / $B_FLOOR_MED ms | — |
 | (f) the same with \`SET jit = off\` | (diagnosis) | $A_FLOOR_NOJIT_MED ms / $B_FLOOR_NOJIT_MED ms | — |
+| (g) first day $FIRST_DAY: sweep firing $G_FIRED stage changes ($G_NOTICES notices), then delivery | sweep ≤ 3 s | sweep $G_SWEEP_MS ms; $G_REQS messages delivered, whole run $G_WALL_MS ms, peak RSS $((G_RSS_KB / 1024)) MiB, $G_LEFT not sent | $G_OK |
+| (h) next day $NEXT_DAY: sweep firing $H_FIRED stage changes ($H_NOTICES notices), then delivery | sweep ≤ 0.3 s | sweep $H_SWEEP_MS ms; $H_REQS messages, whole run $H_WALL_MS ms | $H_OK |
 
 (a): the sweep time \`duband --once\` logs (event=sweep … ms=; its process wall time if it logs none) against the floor run first in a fresh psql session. (b): the median of the periodic sweeps of \`duband -f\` (poll_interval 1, 12 s) against the floor's third run in one session.
 (e) notices: $E_HOW.
