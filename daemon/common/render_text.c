@@ -116,12 +116,20 @@ char *render_text(const json_t *notice, enum render_kind kind, const struct rend
 json_t *render_fresh(const json_t *notice, const struct render_opts *opts)
 {
 	const char *today = opts != NULL ? opts->today : NULL;
-	json_t *n = json_deep_copy(notice), *p;
+	json_t *n = json_copy((json_t *)notice), *p, *overdue;
 	long d;
 	size_t i;
 
+	/* a shallow copy: only top-level members change, and the one nested list that does is
+	 * copied whole (an office's bulletin or missed list is megabytes: no second tree of it) */
 	if (n == NULL || today == NULL)
 		return n;
+	overdue = json_object_get(n, "overdue_problems");
+	if (overdue != NULL &&
+	    json_object_set_new(n, "overdue_problems", json_deep_copy(overdue)) != 0) {
+		json_decref(n);
+		return NULL;
+	}
 	if (rt_streq(rt_jstr(n, "type"), "escalation") && rt_jstr(n, "due") != NULL &&
 	    fmt_days_between(rt_jstr(n, "due"), today, &d) == 0 &&
 	    json_object_set_new(n, "days", json_integer(d)) != 0) {
