@@ -313,6 +313,7 @@ void deliver_prefetch(struct deliver *dl)
 	if (dl->state != DELIVER_SENDING || dl->prefetching || !dl->more_claims || dl->cursor <= 0 ||
 	    dl->round_started == 0 || d->mode != DUBAND_RUNNING || !d->db_ready ||
 	    dl->queued > (size_t)d->cfg.concurrency * DELIVER_AHEAD ||
+	    dl->queued_ids > DELIVER_MAX_ROWS / 2 ||
 	    (dl->queue == NULL && dl->inflight == 0 && outcomes_recording(dl->out) == 0) ||
 	    outcomes_waiting(dl->out) > 0 || !pgconn_is_up(d->pg) ||
 	    pgconn_backend_pid(d->pg) != dl->claim_pid)
@@ -393,7 +394,7 @@ void deliver_free(struct deliver *dl)
 		dl->queue = m->next;
 		deliver_msg_free(m);
 	}
-	dl->queued = 0;
+	dl->queued = dl->queued_ids = 0;
 	while (dl->flight != NULL) {
 		struct dmsg *m = dl->flight;
 

@@ -22,9 +22,9 @@
 #define DELIVER_DINGTALK_BAN 600    /* DingTalk errcode 130101 throttles a robot 10 minutes */
 #define DELIVER_BUDGET_WAIT 1.1      /* after a channel ran out of budget: next round in (s),
 				      * when its per-second budget has come back */
-#define DELIVER_AHEAD 4              /* the next claim starts while the round's tail is in
-				      * flight, once at most delivery.concurrency × this messages
-				      * are left in the queue */
+#define DELIVER_AHEAD 16             /* the next claim starts while the round's tail is in
+				      * flight, once at most delivery.concurrency × this messages,
+				      * and DELIVER_MAX_ROWS / 2 notices, are left in the queue */
 
 enum deliver_state {
 	DELIVER_IDLE,     /* no round: waits for deliver_kick() (after every sweep) */
@@ -84,6 +84,7 @@ struct deliver {
 	struct dchan *chans;
 	struct dmsg *queue, *queue_tail;
 	size_t queued;            /* messages in the queue */
+	size_t queued_ids;        /* their notices */
 	struct dmsg *flight;
 	int inflight;
 	struct outcomes *out;

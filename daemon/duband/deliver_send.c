@@ -159,6 +159,7 @@ static void deliver_http_done(void *arg, const struct httpc_result *res)
 			if (dl->queue_tail == NULL)
 				dl->queue_tail = m->followup;
 			dl->queued++;
+			dl->queued_ids += m->followup->n_ids;
 			m->followup = NULL;
 		}
 	} else if (m->is_followup) {
@@ -240,6 +241,7 @@ void deliver_pump(struct deliver *dl)
 		if (dl->queue == NULL)
 			dl->queue_tail = NULL;
 		dl->queued--;
+		dl->queued_ids -= m->n_ids;
 		m->next = NULL;
 		if (d->mode != DUBAND_RUNNING) {
 			if (!m->is_followup)
@@ -286,4 +288,5 @@ void deliver_enqueue(struct deliver *dl, struct dmsg *m)
 		dl->queue = m;
 	dl->queue_tail = m;
 	dl->queued++;
+	dl->queued_ids += m->n_ids;
 }
