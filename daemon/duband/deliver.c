@@ -64,6 +64,18 @@ void deliver_msg_free(struct dmsg *m)
 	free(m);
 }
 
+/* A moving average: the last value weighs a quarter. */
+static double deliver_average(double avg, double x)
+{
+	return avg > 0 ? 0.75 * avg + 0.25 * x : x;
+}
+
+void deliver_note_request(struct deliver *dl, double seconds)
+{
+	if (seconds > 0)
+		dl->msg_secs = deliver_average(dl->msg_secs, seconds);
+}
+
 /* Channels left at teardown (their messages are freed first, so none normally). */
 static void deliver_chans_free(struct deliver *dl)
 {
@@ -212,6 +224,8 @@ static void deliver_claimed(void *arg, const struct pgconn_reply *r)
 	bool full = false, prefetch = dl->prefetching;
 
 	dl->prefetching = false;
+	if (error == NULL && !r->lost)
+		dl->claim_secs = deliver_average(dl->claim_secs, duband_mono() - dl->claim_sent_at);
 	if (error == NULL && !r->lost && res != NULL && claim_cols_find(res, &k) != 0)
 		error = "the claim result lacks a column";
 	if (error != NULL || r->lost || res == NULL) {
@@ -291,7 +305,25 @@ static int deliver_claim_send(struct deliver *dl)
 		return -1;
 	dl->claim_after = dl->cursor;
 	dl->claim_pid = pgconn_backend_pid(d->pg);
+	dl->claim_sent_at = duband_mono();
 	return 0;
+}
+
+/* Whether the queue is short enough to send the next claim now: empty, or it would drain (at
+ * the requests' recent pace) within twice the time a claim takes to come back; and small
+ * enough that a second claim's rows do not crowd the memory of a round. */
+static bool deliver_queue_short(const struct deliver *dl)
+{
+	int conc = dl->d->cfg.concurrency;
+	double drain;
+
+	if (dl->queue == NULL)
+		return true;
+	if (dl->queued > (size_t)conc * DELIVER_AHEAD || dl->queued_ids > DELIVER_MAX_ROWS / 2 ||
+	    dl->msg_secs <= 0 || dl->claim_secs <= 0)
+		return false;
+	drain = (double)(dl->queued + (size_t)dl->inflight) * dl->msg_secs / conc;
+	return drain <= 2 * dl->claim_secs;
 }
 
 static void deliver_claim(struct deliver *dl)
@@ -305,15 +337,15 @@ static void deliver_claim(struct deliver *dl)
  * for the round to end, so that no channel of this round is skipped as busy), only on the
  * backend that holds this round's leases (after a reconnect, a notice sent but not yet
  * recorded would look claimable: see deliver_kick), with no result waiting for the database,
- * and once the queue runs short. The claim's messages join the round. */
+ * and once the queue runs short (deliver_queue_short: a daemon that shares the outbox with
+ * others claims no further ahead than it sends). The claim's messages join the round. */
 void deliver_prefetch(struct deliver *dl)
 {
 	struct duband *d = dl->d;
 
 	if (dl->state != DELIVER_SENDING || dl->prefetching || !dl->more_claims || dl->cursor <= 0 ||
 	    dl->round_started == 0 || d->mode != DUBAND_RUNNING || !d->db_ready ||
-	    dl->queued > (size_t)d->cfg.concurrency * DELIVER_AHEAD ||
-	    dl->queued_ids > DELIVER_MAX_ROWS / 2 ||
+	    !deliver_queue_short(dl) ||
 	    (dl->queue == NULL && dl->inflight == 0 && outcomes_recording(dl->out) == 0) ||
 	    outcomes_waiting(dl->out) > 0 || !pgconn_is_up(d->pg) ||
 	    pgconn_backend_pid(d->pg) != dl->claim_pid)

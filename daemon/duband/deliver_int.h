@@ -23,8 +23,10 @@
 #define DELIVER_BUDGET_WAIT 1.1      /* after a channel ran out of budget: next round in (s),
 				      * when its per-second budget has come back */
 #define DELIVER_AHEAD 16             /* the next claim starts while the round's tail is in
-				      * flight, once at most delivery.concurrency × this messages,
-				      * and DELIVER_MAX_ROWS / 2 notices, are left in the queue */
+				      * flight at the latest when the queue is empty, earlier when
+				      * the queue would drain within two claims' time, but never
+				      * with more than delivery.concurrency × this messages or
+				      * DELIVER_MAX_ROWS / 2 notices left in the queue */
 
 enum deliver_state {
 	DELIVER_IDLE,     /* no round: waits for deliver_kick() (after every sweep) */
@@ -85,6 +87,9 @@ struct deliver {
 	struct dmsg *queue, *queue_tail;
 	size_t queued;            /* messages in the queue */
 	size_t queued_ids;        /* their notices */
+	double msg_secs;          /* a request's time, moving average (0: none yet) */
+	double claim_secs;        /* a claim's time, sent to answered, moving average */
+	double claim_sent_at;     /* when the claim in flight was sent (duband_mono) */
 	struct dmsg *flight;
 	int inflight;
 	struct outcomes *out;
@@ -110,6 +115,8 @@ void deliver_msg_free(struct dmsg *m);
 void deliver_settle(struct deliver *dl);
 /* Starts the next claim while the round's tail is in flight, when that is safe and useful. */
 void deliver_prefetch(struct deliver *dl);
+/* Folds the time of one answered request into dl->msg_secs. */
+void deliver_note_request(struct deliver *dl, double seconds);
 /* A message of ch takes a reference to it. */
 void deliver_chan_hold(struct dchan *ch);
 /* Drops a reference to ch; frees it after the last. */

@@ -145,6 +145,7 @@ static void deliver_http_done(void *arg, const struct httpc_result *res)
 		deliver_settle(dl);
 		return;
 	}
+	deliver_note_request(dl, res->seconds);
 	classify_response(m->ch->kind, res->curl_code, res->status, res->retry_after, res->body, &c);
 	deliver_log_result(m, res, &c);
 	if (c.verdict == CLASSIFY_OK) {
