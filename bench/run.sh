@@ -430,6 +430,7 @@ G_REQS=$(wc -l <"$NGX/logs/access.log")
 say "  (g) $G_FIRED stage changes, $G_NOTICES notices: sweep $G_SWEEP_MS ms; $G_REQS messages; whole run $G_WALL_MS ms; $G_LEFT not sent"
 : >"$NGX/logs/access.log"
 e0=$(escalations) n0=$(notices)
+conf "$DUBAN_CONFIG" http.listen= log.level=debug   # the sweep line even when it makes nothing
 once h-next "${NEXT_DAY}T09:00:00$OFF"
 H_WALL_MS=$ONCE_WALL_MS H_SWEEP_MS=${ONCE_SWEEP_MS:-?}
 H_FIRED=$(( $(escalations) - e0 )) H_NOTICES=$(( $(notices) - n0 ))
