@@ -118,12 +118,13 @@ CREATE OR REPLACE FUNCTION duban.ladder_replan() RETURNS int LANGUAGE plpgsql SE
 DECLARE v_n int;
 BEGIN
   UPDATE duban.ladders l
-     SET next_on = duban.ladder_next(l.stage, p.ladder_due, p.progress, l.supervise_first_on,
-                                     l.supervise_cycle)
-    FROM duban.problems p
-   WHERE p.id = l.problem_id AND l.next_on IS NOT NULL AND p.status = 'rectifying'
-     AND l.next_on IS DISTINCT FROM duban.ladder_next(l.stage, p.ladder_due, p.progress,
-                                                      l.supervise_first_on, l.supervise_cycle);
+     SET next_on = x.next_on
+    FROM (SELECT l2.problem_id,
+                 duban.ladder_next(l2.stage, p.ladder_due, p.progress, l2.supervise_first_on,
+                                   l2.supervise_cycle) AS next_on
+            FROM duban.ladders l2 JOIN duban.problems p ON p.id = l2.problem_id
+           WHERE l2.next_on IS NOT NULL AND p.status = 'rectifying') x
+   WHERE l.problem_id = x.problem_id AND l.next_on IS DISTINCT FROM x.next_on;
   GET DIAGNOSTICS v_n = ROW_COUNT;
   RETURN v_n;
 END $$;

@@ -8,28 +8,41 @@
 
 #include <event2/event.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The claim's columns by name, each with its slot in struct claim_cols. */
+static const struct {
+	const char *name;
+	size_t slot;
+} claim_col_names[] = {
+	{"notice_id", offsetof(struct claim_cols, notice_id)},
+	{"channel_id", offsetof(struct claim_cols, channel_id)},
+	{"kind", offsetof(struct claim_cols, kind)},
+	{"url", offsetof(struct claim_cols, url)},
+	{"secret", offsetof(struct claim_cols, secret)},
+	{"mention", offsetof(struct claim_cols, mention)},
+	{"unit", offsetof(struct claim_cols, unit)},
+	{"budget", offsetof(struct claim_cols, budget)},
+	{"lease_left", offsetof(struct claim_cols, lease_left)},
+	{"payload", offsetof(struct claim_cols, payload)},
+	{"urgency", offsetof(struct claim_cols, urgency)},
+	{"keyword", offsetof(struct claim_cols, keyword)},
+};
+
 /* Fills *k from the result's column names; -1 when one is missing. */
 int claim_cols_find(const PGresult *res, struct claim_cols *k)
 {
-	k->notice_id = PQfnumber(res, "notice_id");
-	k->channel_id = PQfnumber(res, "channel_id");
-	k->kind = PQfnumber(res, "kind");
-	k->url = PQfnumber(res, "url");
-	k->secret = PQfnumber(res, "secret");
-	k->mention = PQfnumber(res, "mention");
-	k->unit = PQfnumber(res, "unit");
-	k->budget = PQfnumber(res, "budget");
-	k->lease_left = PQfnumber(res, "lease_left");
-	k->payload = PQfnumber(res, "payload");
-	k->urgency = PQfnumber(res, "urgency");
-	k->keyword = PQfnumber(res, "keyword");
-	return k->notice_id < 0 || k->channel_id < 0 || k->kind < 0 || k->url < 0 ||
-	       k->secret < 0 || k->mention < 0 || k->unit < 0 || k->budget < 0 ||
-	       k->lease_left < 0 || k->payload < 0 || k->urgency < 0 || k->keyword < 0 ? -1 : 0;
+	for (size_t i = 0; i < sizeof(claim_col_names) / sizeof(claim_col_names[0]); i++) {
+		int col = PQfnumber(res, claim_col_names[i].name);
+
+		if (col < 0)
+			return -1;
+		*(int *)(void *)((char *)k + claim_col_names[i].slot) = col;
+	}
+	return 0;
 }
 
 /* Fails the notices of rows [a, b) for good (they can never be rendered). */
