@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define IMP_MAX_COLS 32
 #define IMP_ERROR_CAP 1000      /* errors printed; the rest are counted */
@@ -66,6 +67,21 @@ struct imp {
 	size_t len, cap;
 	int row_fields, copy_failed;
 	char copy_err[256];
+	long copied;                     /* rows the finished COPY wrote */
+
+	/* Direct mode (a first import of new problems): rows go straight into the ledger's
+	 * table, each empty cell as its column's value for a new problem (defaults[k] for the
+	 * k-th field of a row, NULL: \N), the row tagged with import_id; id_floor: the ids it
+	 * writes are above it. */
+	int direct;
+	const char *const *defaults;
+	char import_id[24], id_floor[24];
+
+	/* The refs staged so far, as 64-bit hashes (import_refs.c): a file whose refs never
+	 * collide needs no duplicate search in SQL. */
+	uint64_t *ref_hash;
+	size_t ref_cap, ref_count;
+	int ref_maybe_twice;             /* a collision (or no memory): search in SQL */
 };
 
 /* --- the file (import_file.c) --- */
@@ -120,6 +136,15 @@ struct imp_kind {
 	 * 0, or -1 with err. */
 	int (*apply)(struct imp *im, PGconn *conn, long *added, long *updated, char *err,
 		     size_t errlen);
+	/* Optional fast path, tried first inside a savepoint when the file can be read twice.
+	 * direct_begin() sees the first data row (in im->rec): 1 to take the path, with
+	 * *copy_sql the COPY into the ledger and im prepared for direct mode; 0 not to; -1
+	 * with err. The rows then stream there, and the first error of a row or of the COPY
+	 * (a ref already in the ledger) rolls it back to the staged path above.
+	 * direct_finish() completes what the COPY wrote; 0, or -1 with err. */
+	int (*direct_begin)(struct imp *im, PGconn *conn, const char **copy_sql, char *err,
+			    size_t errlen);
+	int (*direct_finish)(struct imp *im, PGconn *conn, long *added, char *err, size_t errlen);
 };
 
 /* Opens the file (c->encoding) and, in one transaction, stages every row, checks them,
@@ -174,6 +199,12 @@ int imp_copy_row_end(struct imp *im);
 /* Ends the COPY (abort: cancel it) and collects its result. Returns 0, or -1 with err. */
 int imp_copy_end(struct imp *im, int abort, char *err, size_t errlen);
 
+/* --- refs seen twice (import_refs.c) --- */
+
+/* Notes the ref of a staged row; sets im->ref_maybe_twice when its hash was seen before
+ * (the same ref, or rarely another one) or when there is no memory to remember it. */
+void imp_ref_note(struct imp *im, const char *ref);
+
 /* --- units by code or exact name (import_unitmap.c) --- */
 
 /* Loads every unit's code and name. Returns NULL with err on failure. */
@@ -212,6 +243,18 @@ json_t *calendar_json_read(struct imp *im, FILE *f);
  * appends it to the COPY into pg_temp.imp_problems, bad cells as NULL. 0, or -1 when the
  * COPY stream failed. */
 int imp_problem_row(struct imp *im, const struct imp_units *units);
+
+/* The direct path (import_problem_direct.c): a file of new problems only is copied into
+ * duban.problems itself, with no staging table and no second pass over the rows. */
+int imp_problem_direct_begin(struct imp *im, PGconn *conn, const char **copy_sql, char *err,
+			     size_t errlen);
+int imp_problem_direct_finish(struct imp *im, PGconn *conn, long *added, char *err,
+			      size_t errlen);
+
+/* Records the import in duban.imports (who and when from the transaction) and refreshes the
+ * planner statistics when it changed much. Nothing when it changed nothing. 0, or -1. */
+int imp_problem_record(struct imp *im, PGconn *conn, const char *import_id, long added,
+		       long updated, char *err, size_t errlen);
 
 /* The staging table and its COPY statement. */
 extern const char imp_problem_stage_sql[];

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IMP_COPY_FLUSH ((size_t)1 << 20)   /* send when this much is buffered */
+#define IMP_COPY_FLUSH ((size_t)1 << 16)   /* send when this much is buffered (see imp_copy_row_end) */
 
 /* Copies a libpq message into err without its trailing line break. */
 static void imp_msg(char *err, size_t errlen, const char *msg)
@@ -117,7 +117,9 @@ void imp_put_raw(struct imp *im, const char *s)
 
 void imp_put_null(struct imp *im)
 {
-	imp_put_raw(im, "\\N");
+	const char *d = im->defaults != NULL ? im->defaults[im->row_fields] : NULL;
+
+	imp_put_raw(im, d != NULL ? d : "\\N");
 }
 
 void imp_put_long(struct imp *im, long v)
@@ -155,14 +157,17 @@ int imp_copy_row_end(struct imp *im)
 	return im->len >= IMP_COPY_FLUSH ? imp_copy_flush(im) : 0;
 }
 
-/* Collects the results of the finished COPY; 0, or -1 with err. */
-static int imp_copy_results(PGconn *conn, int abort, char *err, size_t errlen)
+/* Collects the results of the finished COPY (the rows it wrote into *copied); 0, or -1
+ * with err. */
+static int imp_copy_results(PGconn *conn, int abort, long *copied, char *err, size_t errlen)
 {
 	PGresult *r;
 	int rc = 0;
 
 	while ((r = PQgetResult(conn)) != NULL) {
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0 && !abort) {
+		if (PQresultStatus(r) == PGRES_COMMAND_OK)
+			*copied = atol(PQcmdTuples(r));
+		else if (rc == 0 && !abort) {
 			imp_msg(err, errlen, PQresultErrorMessage(r));
 			rc = -1;
 		}
@@ -183,10 +188,10 @@ int imp_copy_end(struct imp *im, int abort, char *err, size_t errlen)
 	im->conn = NULL;
 	if (PQputCopyEnd(conn, abort ? "import aborted" : NULL) != 1) {
 		imp_msg(err, errlen, PQerrorMessage(conn));
-		(void)imp_copy_results(conn, 1, err, errlen);
+		(void)imp_copy_results(conn, 1, &im->copied, err, errlen);
 		return -1;
 	}
-	rc = imp_copy_results(conn, abort, err, errlen);
+	rc = imp_copy_results(conn, abort, &im->copied, err, errlen);
 	if (abort)
 		imp_msg(err, errlen, im->copy_failed ? im->copy_err : "import aborted");
 	return abort ? -1 : rc;

@@ -1,5 +1,5 @@
-/* import_file: the driver every import shares (imp_run: open, stage with COPY, check, apply,
- * commit or report), opening an import's CSV file or .xlsx workbook, finding its header row and columns by
+/* import_file: the driver every import shares (imp_run: open, try the kind's direct COPY,
+ * else stage with COPY, check, apply, commit or report), opening an import's CSV file or .xlsx workbook, finding its header row and columns by
  * name (English or Chinese), and reading trimmed cells of its data rows. */
 #include "import.h"
 #include "duban/limits.h"
@@ -329,6 +329,7 @@ void imp_close(struct imp *im)
 		free(im->errs[i].text);
 	free(im->errs);
 	free(im->buf);
+	free(im->ref_hash);
 	memset(im, 0, sizeof(*im));
 }
 
@@ -347,34 +348,72 @@ static void imp_check_lengths(struct imp *im)
 	}
 }
 
-/* Streams every data row into the staging table. 0, or -1 with err. */
-static int imp_stage(struct imp *im, const struct imp_kind *k, PGconn *conn, char *err,
-		     size_t errlen)
+/* Streams every data row (from the current one when have_row) into the COPY copy_sql;
+ * stop: end at the first row with an error (the COPY is then cancelled). 0, or -1 with err. */
+static int imp_stream(struct imp *im, const struct imp_kind *k, PGconn *conn,
+		      const char *copy_sql, int have_row, int stop, char *err, size_t errlen)
 {
 	struct imp_units *units = NULL;
 	int rc = -1;
 
-	if (k->setup_sql != NULL && db_exec(conn, k->setup_sql, 0, NULL, err, errlen) != 0)
-		return -1;
 	if (k->units && (units = imp_units_load(conn, err, errlen)) == NULL)
 		return -1;
-	if (db_exec(conn, k->stage_sql, 0, NULL, err, errlen) == 0 &&
-	    imp_copy_begin(im, conn, k->copy_sql, err, errlen) == 0) {
-		while (imp_next(im) > 0) {
+	if (imp_copy_begin(im, conn, copy_sql, err, errlen) == 0) {
+		for (int more = have_row ? 1 : imp_next(im); more > 0; more = imp_next(im)) {
 			imp_check_lengths(im);
-			if (k->row(im, units) != 0)
+			if (k->row(im, units) != 0 || (stop && im->total_errors > 0))
 				break;
 		}
-		rc = imp_copy_end(im, im->copy_failed, err, errlen);
+		rc = imp_copy_end(im, im->copy_failed || (stop && im->total_errors > 0), err,
+				  errlen);
 	}
 	imp_units_free(units);
 	return rc;
+}
+
+/* Streams every data row into the staging table. 0, or -1 with err. */
+static int imp_stage(struct imp *im, const struct imp_kind *k, PGconn *conn, char *err,
+		     size_t errlen)
+{
+	if (db_exec(conn, k->stage_sql, 0, NULL, err, errlen) != 0)
+		return -1;
+	return imp_stream(im, k, conn, k->copy_sql, 0, 0, err, errlen);
+}
+
+/* Tries the kind's direct path (see struct imp_kind) inside a savepoint, when its first row
+ * qualifies. 1: imported; 0: not taken, or rolled back, and the file opened again at its
+ * start; -1 with err. */
+static int imp_try_direct(struct ctl *c, struct imp *im, const struct imp_kind *k,
+			  PGconn *conn, long *added, char *err, size_t errlen)
+{
+	const char *copy_sql = NULL;
+	int take;
+
+	if (k->direct_begin == NULL || strcmp(im->path, "-") == 0)
+		return 0;   /* standard input cannot be read twice */
+	if (db_exec(conn, "SAVEPOINT imp_direct", 0, NULL, err, errlen) != 0)
+		return -1;
+	take = imp_next(im) > 0 ? k->direct_begin(im, conn, &copy_sql, err, errlen) : 0;
+	if (take < 0)
+		return -1;
+	if (take > 0 && imp_stream(im, k, conn, copy_sql, 1, 1, err, errlen) == 0 &&
+	    im->total_errors == 0)
+		return k->direct_finish(im, conn, added, err, errlen) == 0 ? 1 : -1;
+	if (db_exec(conn, "ROLLBACK TO SAVEPOINT imp_direct", 0, NULL, err, errlen) != 0)
+		return -1;
+	imp_close(im);
+	if (imp_open(im, c, k->usage, c->encoding, k->cols, k->ncols, k->classify) != 0) {
+		snprintf(err, errlen, "the file could not be read a second time");
+		return -1;
+	}
+	return 0;
 }
 
 static int imp_transaction(struct ctl *c, struct imp *im, const struct imp_kind *k)
 {
 	char err[1024];
 	long added = 0, updated = 0;
+	int direct;
 	PGconn *conn = ctl_db(c);
 
 	if (conn == NULL)
@@ -385,11 +424,15 @@ static int imp_transaction(struct ctl *c, struct imp *im, const struct imp_kind 
 	 * both compare against the ledger as it was. Taken before the first read, this lock makes
 	 * the second import wait for the first one's commit, then read its result (READ
 	 * COMMITTED: every statement sees what was committed before it began). */
-	if (db_exec(conn, IMP_LOCK_SQL, 0, NULL, err, sizeof(err)) != 0)
+	if (db_exec(conn, IMP_LOCK_SQL, 0, NULL, err, sizeof(err)) != 0 ||
+	    (k->setup_sql != NULL && db_exec(conn, k->setup_sql, 0, NULL, err, sizeof(err)) != 0))
 		return imp_db_fail(conn, im->path, err);
-	if (imp_stage(im, k, conn, err, sizeof(err)) != 0 ||
-	    k->check(im, conn, err, sizeof(err)) != 0 ||
-	    (im->total_errors == 0 && k->apply(im, conn, &added, &updated, err, sizeof(err)) != 0))
+	if ((direct = imp_try_direct(c, im, k, conn, &added, err, sizeof(err))) < 0 ||
+	    (direct == 0 &&
+	     (imp_stage(im, k, conn, err, sizeof(err)) != 0 ||
+	      k->check(im, conn, err, sizeof(err)) != 0 ||
+	      (im->total_errors == 0 &&
+	       k->apply(im, conn, &added, &updated, err, sizeof(err)) != 0))))
 		return imp_db_fail(conn, im->path, err);
 	if (im->total_errors > 0) {
 		db_rollback(conn);

@@ -1,7 +1,8 @@
 /* import_problem_rows: checks one row of the office's problem ledger in C (required
  * cells, level, units by code or name, supervisors, dates, yes/no, status and 阶段办结,
  * progress, contact, the enforcement figures) and
- * streams it to the staging table. Keeps nothing per row: O(1) memory in the rows. */
+ * streams it to the staging table, or in direct mode to the ledger's table itself. Keeps
+ * nothing per row: O(1) memory in the rows. */
 #include "import.h"
 #include "duban/parse.h"
 
@@ -148,14 +149,15 @@ static int row_parse_date(struct imp *im, int col, const char *v, char out[11])
 	return parse_format_date(out, 11, y, m, d);
 }
 
-static void row_deadline(struct imp *im)
+/* The deadline, also kept in day ("" when bad) for the ladder's due date in direct mode. */
+static void row_deadline(struct imp *im, char day[11])
 {
-	char day[11];
-
-	if (row_parse_date(im, PARSE_COL_DEADLINE, imp_cell(im, PARSE_COL_DEADLINE), day) != 0)
+	if (row_parse_date(im, PARSE_COL_DEADLINE, imp_cell(im, PARSE_COL_DEADLINE), day) != 0) {
+		day[0] = '\0';
 		imp_put_null(im);
-	else
+	} else {
 		imp_put_raw(im, day);
+	}
 }
 
 /* Whether the status cell says 阶段办结; -1 when the file has no status column. */
@@ -231,14 +233,19 @@ static void row_closed_on(struct imp *im, const char *status)
 		imp_put_raw(im, day);
 }
 
-static void row_progress(struct imp *im)
+/* Progress; empty: NULL when staged (the ledger's value stands), and for a new problem in
+ * direct mode 100 when it comes closed, else 0. */
+static void row_progress(struct imp *im, const char *status)
 {
 	char *v = imp_cell(im, PARSE_COL_PROGRESS);
 	char msg[ROW_MSG];
 	int pct;
 
 	if (v == NULL || *v == '\0') {
-		imp_put_null(im);
+		if (im->direct)
+			imp_put_long(im, status != NULL && strcmp(status, "closed") == 0 ? 100 : 0);
+		else
+			imp_put_null(im);
 	} else if (parse_progress(v, &pct, msg, sizeof(msg)) != 0) {
 		imp_error(im, im->rec.line, PARSE_COL_PROGRESS, "%s", msg);
 		imp_put_null(im);
@@ -322,10 +329,14 @@ static void row_enforcement(struct imp *im)
 int imp_problem_row(struct imp *im, const struct imp_units *units)
 {
 	const char *status;
+	char deadline[11];
 	int stage_done = row_stage_done(im);
 
-	imp_put_long(im, im->rec.line);
+	if (!im->direct)
+		imp_put_long(im, im->rec.line);
 	row_required_text(im, PARSE_COL_REF, "every problem needs its ledger number");
+	if (!im->direct)   /* direct: the ledger's unique index finds a ref twice */
+		imp_ref_note(im, imp_cell(im, PARSE_COL_REF));
 	row_level(im);
 	imp_put_text(im, imp_cell(im, PARSE_COL_SOURCE));
 	imp_put_text(im, imp_cell(im, PARSE_COL_CATEGORY));
@@ -333,16 +344,26 @@ int imp_problem_row(struct imp *im, const struct imp_units *units)
 	imp_put_text(im, imp_cell(im, PARSE_COL_LOCATION));
 	row_unit(im, units);
 	row_supervisors(im, units);
-	row_deadline(im);
+	row_deadline(im, deadline);
 	row_long_term(im, stage_done);
 	imp_put_text(im, imp_cell(im, PARSE_COL_MEASURES));
 	imp_put_text(im, imp_cell(im, PARSE_COL_TARGET));
 	status = row_status(im);
-	imp_put_raw(im, status != NULL ? status : "\\N");
+	if (status != NULL)
+		imp_put_raw(im, status);
+	else
+		imp_put_null(im);
 	row_closed_on(im, status);
-	row_progress(im);
+	row_progress(im, status);
 	row_stage_flag(im, stage_done);
 	imp_put_text(im, imp_cell(im, PARSE_COL_CONTACT));
 	row_enforcement(im);
+	if (im->direct) {   /* import_id, ladder_due (D: the deadline) */
+		imp_put_raw(im, im->import_id);
+		if (deadline[0] != '\0')
+			imp_put_raw(im, deadline);
+		else
+			imp_put_null(im);
+	}
 	return imp_copy_row_end(im);
 }

@@ -25,7 +25,8 @@ const char imp_problem_stage_sql[] =
 const char imp_problem_copy_sql[] = "COPY pg_temp.imp_problems FROM STDIN";
 
 /* Refs that appear twice, each after its first line: one sort of the refs (a hash of a
- * million texts spills and takes three times as long). */
+ * million texts spills and takes three times as long). Run only when the hashes of the
+ * staged refs collide (import_refs.c). */
 static const char dup_sql[] =
 	"SELECT line, format('ref %s appears twice: already on line %s', ref, first),"
 	"        count(*) OVER ()"
@@ -201,7 +202,8 @@ static int build_work(const struct imp *im, PGconn *conn, char *err, size_t errl
 
 int imp_problem_check(struct imp *im, PGconn *conn, char *err, size_t errlen)
 {
-	if (imp_sql_errors(im, conn, dup_sql, 0, NULL, PARSE_COL_REF, err, errlen) != 0 ||
+	if ((im->ref_maybe_twice &&
+	     imp_sql_errors(im, conn, dup_sql, 0, NULL, PARSE_COL_REF, err, errlen) != 0) ||
 	    build_work(im, conn, err, errlen) != 0)
 		return -1;
 	if (imp_has(im, PARSE_COL_STATUS) &&
@@ -225,8 +227,8 @@ static int apply_progress_notes(struct imp *im, PGconn *conn, char *err, size_t 
 
 /* Records the import once (who and when come from the transaction: duban.actor(), the ledger
  * clock) and refreshes the planner statistics when it changed much. */
-static int record_import(struct imp *im, PGconn *conn, const char *id, long added, long updated,
-			 char *err, size_t errlen)
+int imp_problem_record(struct imp *im, PGconn *conn, const char *id, long added, long updated,
+		       char *err, size_t errlen)
 {
 	char path[512], file[512], a[24], u[24], changed[24];
 	const char *params[4] = {id, file, a, u};
@@ -267,5 +269,5 @@ int imp_problem_apply(struct imp *im, PGconn *conn, long *added, long *updated, 
 		return -1;
 	*added = atol(PQgetvalue(r, 0, 0));
 	PQclear(r);
-	return record_import(im, conn, id, *added, *updated, err, errlen);
+	return imp_problem_record(im, conn, id, *added, *updated, err, errlen);
 }

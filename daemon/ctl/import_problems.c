@@ -55,6 +55,8 @@ static const struct imp_kind problem_kind = {
 	.row = imp_problem_row,
 	.check = imp_problem_check,
 	.apply = imp_problem_apply,
+	.direct_begin = imp_problem_direct_begin,
+	.direct_finish = imp_problem_direct_finish,
 };
 
 int cmd_problem_import(struct ctl *c)

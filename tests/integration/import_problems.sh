@@ -196,6 +196,33 @@ assert_contains "$LAST_ERR" "many.csv: ... and 200 more errors" "the rest counte
 assert_contains "$LAST_ERR" "dubanctl: many.csv: 1200 errors, nothing imported" "total"
 assert_contains "$(head -n 1 "$TEST_TMP/last.err")" "many.csv:2: unit:" "first error first"
 
+# ------------------------------------------------------------- the direct path and its fallback
+# A file of new problems is copied straight into the ledger; a ref the ledger already has, or
+# a ref twice, sends the whole file through the staged path instead: the same outcome.
+printf 'ref,level,title,unit,supervisors,deadline\nO-3,district,丙,DH,EPB,2026-12-31\nO-1,district,甲,DH,EPB,2026-12-31\nO-2,district,乙,XH,WRB,2026-11-30\n' >fresh.csv
+assert_exit 0 "a file of new problems" -- ctl problem import fresh.csv
+assert_eq "imported fresh.csv: 3 rows, 3 added, 0 updated, 0 unchanged" "$LAST_OUT" "all added"
+assert_eq "O-3 O-1 O-2" "$(psql_q "SELECT string_agg(ref, ' ' ORDER BY id) FROM duban.problems WHERE ref LIKE 'O-%'")" \
+  "ids follow the file's lines"
+assert_eq "3|3" "$(psql_q "SELECT count(*) || '|' || count(l.problem_id) FROM duban.problems p LEFT JOIN duban.ladders l ON l.problem_id = p.id WHERE p.ref LIKE 'O-%'")" \
+  "each new open problem has its ladder row"
+assert_eq "fresh.csv|3|0" "$(psql_q "SELECT file || '|' || added || '|' || updated FROM duban.imports ORDER BY id DESC LIMIT 1")" \
+  "the import is recorded"
+printf 'ref,level,title,unit,supervisors,deadline\nN-1,district,新一,DH,EPB,2026-12-31\nH-3,district,在办问题,XH,WRB,2026-06-30\nN-2,district,新二,DH,EPB,2026-12-31\n' >mixed.csv
+assert_exit 0 "new rows around a known one" -- ctl problem import mixed.csv
+assert_eq "imported mixed.csv: 3 rows, 2 added, 0 updated, 1 unchanged" "$LAST_OUT" "the known row is compared, the new ones added once"
+assert_eq "N-1 N-2" "$(psql_q "SELECT string_agg(ref, ' ' ORDER BY id) FROM duban.problems WHERE ref LIKE 'N-%'")" \
+  "ids in file order on the staged path too"
+printf 'ref,level,title,unit,supervisors,deadline\nD-1,district,甲,DH,EPB,2026-12-31\nD-2,district,乙,DH,EPB,2026-12-31\nD-1,district,甲,DH,EPB,2026-12-31\n' >twice.csv
+assert_exit 65 "a new ref twice" -- ctl problem import twice.csv
+assert_contains "$LAST_ERR" "twice.csv:4: ref: ref D-1 appears twice: already on line 2" "reported with its lines"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM duban.problems WHERE ref LIKE 'D-%'")" "nothing written"
+printf 'ref,level,title,unit,supervisors,deadline\nE-1,district,甲,DH,EPB,2026-12-31\nE-2,district,乙,NOPE,EPB,2026-12-31\nE-3,district,丙,DH,EPB,bad\n' >late.csv
+assert_exit 65 "errors after good rows" -- ctl problem import late.csv
+assert_contains "$LAST_ERR" "late.csv:3: unit: unknown unit" "the first error"
+assert_contains "$LAST_ERR" "late.csv:4: deadline:" "and every later one"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM duban.problems WHERE ref LIKE 'E-%'")" "nothing written"
+
 # ------------------------------------------------------------- planner statistics
 # An import that changes much of the ledger analyzes it in its own transaction (reltuples is
 # only set by ANALYZE or VACUUM; it is -1 on a table never analyzed).
