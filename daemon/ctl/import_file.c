@@ -1,6 +1,7 @@
 /* import_file: the driver every import shares (imp_run: open, try the kind's direct COPY,
- * else stage with COPY, check, apply, commit or report), opening an import's CSV file or .xlsx workbook, finding its header row and columns by
- * name (English or Chinese), and reading trimmed cells of its data rows. */
+ * else stage with COPY, check, apply, commit or report), opening an import's CSV file or
+ * .xlsx workbook, finding its header row and columns by name (English or Chinese), and
+ * reading trimmed cells of its data rows. */
 #include "import.h"
 #include "duban/limits.h"
 #include "duban/db.h"
