@@ -260,7 +260,8 @@ int imp_problem_record(struct imp *im, PGconn *conn, const char *import_id, long
 extern const char imp_problem_stage_sql[];
 extern const char imp_problem_copy_sql[];
 
-/* Set-based checks of the staged rows: refs twice in the file; then one join with the
+/* Set-based checks of the staged rows: refs twice in the file (searched only when the hashes
+ * of two staged refs collide, see imp_ref_note); then one join with the
  * ledger finds the rows that need work (pg_temp.imp_work: new refs, changed rows, status
  * conflicts, which are reported). Errors go to im; returns 0, or -1 with err when a
  * query fails. */
